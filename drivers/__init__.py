@@ -1,0 +1,1 @@
+"""Hardware drivers: transports, encoders and simulated twins. Never imports ``bridge``."""
