@@ -1,0 +1,1 @@
+"""The localhost HTTP/WebSocket API (local-api.md)."""

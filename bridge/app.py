@@ -1,0 +1,125 @@
+"""The app factory: the one place where subsystems are built, wired, started and stopped.
+
+Start order is store → services → devices → API; shutdown runs it in reverse (aiohttp cleanup_ctx).
+Nothing here does I/O until the app starts, so tests can build as many daemons as they like.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from bridge import keys
+from bridge.api.openapi import OPENAPI_DOC, build_openapi, openapi_handler
+from bridge.api.routes_core import STARTED
+from bridge.api.routes_core import routes as core_routes
+from bridge.api.routing import RouteSpec
+from bridge.api.security import OriginPolicy, auth_middleware, edge_middleware
+from bridge.api.ws_hub import WebSocketHub
+from bridge.auth.pairing import PairingCodes
+from bridge.auth.roles import Role
+from bridge.auth.tokens import TokenStore
+from bridge.config.loader import LoadedConfig
+from bridge.devices.backoff import Backoff
+from bridge.devices.manager import DeviceManager
+from bridge.events.bus import EventBus
+from bridge.services.scans import ScanService
+from bridge.store import Store
+from bridge.store.database import DATABASE_NAME
+from bridge.web.pages import routes as page_routes
+from drivers.registry import DriverRegistry
+
+
+def create_app(
+    config: LoadedConfig,
+    state_dir: Path,
+    *,
+    registry: DriverRegistry | None = None,
+    backoff: Backoff | None = None,
+) -> web.Application:
+    settings = config.settings
+    store = Store(state_dir / DATABASE_NAME)
+    tokens = TokenStore(store)
+    bus = EventBus(
+        replay_window_s=settings.events.replay_window_s,
+        replay_max_events=settings.events.replay_max_events,
+        client_queue_size=settings.events.client_queue_size,
+    )
+    scans = ScanService(bus)
+    devices = DeviceManager(config, bus, scans.on_scan, registry=registry, backoff=backoff)
+    origins = OriginPolicy(settings.server.allowed_origins)
+    hub = WebSocketHub(bus, tokens, origins, settings.events)
+
+    specs = [
+        *core_routes(),
+        RouteSpec(
+            "GET",
+            "/api/v1/events",
+            hub.handle,
+            "Events WebSocket (auth in the first frame).",
+            None,
+            tag="events",
+            in_openapi=False,
+        ),
+        RouteSpec(
+            "GET",
+            "/api/v1/openapi.json",
+            openapi_handler,
+            "This document.",
+            Role.CASHIER,
+            tag="meta",
+        ),
+        *page_routes(),
+    ]
+    route_specs: dict[object, RouteSpec] = {}
+    app = web.Application(
+        client_max_size=settings.server.max_body_bytes,
+        middlewares=[edge_middleware(origins), auth_middleware(tokens, route_specs)],
+    )
+    for spec in specs:
+        route = app.router.add_route(spec.method, spec.path, spec.handler)
+        route_specs[route] = spec
+
+    app[keys.CONFIG] = config
+    app[keys.STATE_DIR] = state_dir
+    app[keys.STORE] = store
+    app[keys.TOKENS] = tokens
+    app[keys.PAIRING] = PairingCodes(settings.auth)
+    app[keys.BUS] = bus
+    app[keys.SCANS] = scans
+    app[keys.DEVICES] = devices
+    app[keys.WS_HUB] = hub
+    app[keys.ORIGINS] = origins
+    app[keys.ROUTE_SPECS] = route_specs
+    app[OPENAPI_DOC] = build_openapi(specs)
+    app[STARTED] = time.monotonic()
+
+    app.cleanup_ctx.extend([_store_ctx, _scans_ctx, _devices_ctx])
+    app.on_shutdown.append(_close_websockets)
+    return app
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = app[keys.STORE]
+    await store.open()
+    yield
+    await store.close()
+
+
+async def _scans_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[keys.SCANS].start()
+    yield
+    await app[keys.SCANS].stop()
+
+
+async def _devices_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[keys.DEVICES].start()
+    yield
+    await app[keys.DEVICES].stop()
+
+
+async def _close_websockets(app: web.Application) -> None:
+    await app[keys.WS_HUB].close_all()

@@ -1,0 +1,1 @@
+"""Who may call the API: roles, hashed bearer tokens, pairing codes."""

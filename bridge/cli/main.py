@@ -1,0 +1,76 @@
+"""`tillbridge` entry point: parses arguments and dispatches; each command lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from bridge import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tillbridge", description="Till hardware bridge daemon and tools."
+    )
+    parser.add_argument("--version", action="version", version=f"tillbridge {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--config",
+            "-c",
+            default=os.environ.get("TILLBRIDGE_CONFIG"),
+            help="TOML config file (default: $TILLBRIDGE_CONFIG, else the embedded default)",
+        )
+        p.add_argument("--state-dir", help="override the state directory")
+        return p
+
+    run = with_config(sub.add_parser("run", help="run the daemon"))
+    run.add_argument("--port", type=int, help="override server.port")
+
+    check = sub.add_parser("check-config", help="validate a config file and list every error")
+    check.add_argument("file")
+
+    token = with_config(sub.add_parser("token", help="manage API tokens"))
+    token_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_sub.add_parser("create", help="make a token and print it once")
+    create.add_argument("--role", choices=["cashier", "technician"], required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--expires-in",
+        metavar="DURATION",
+        help="e.g. 30m, 12h, 7d (default: never for cashier, auth.technician_session_ttl_s for technician)",
+    )
+    token_sub.add_parser("list", help="list tokens (never their secrets)")
+    revoke = token_sub.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("id")
+
+    devices = sub.add_parser(
+        "devices", help="list hardware this machine can see, with config lines"
+    )
+    devices.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        from bridge.cli.run_command import run
+
+        return run(args)
+    if args.command == "check-config":
+        from bridge.cli.check_config import check_config
+
+        return check_config(args.file)
+    if args.command == "token":
+        from bridge.cli.token_command import token
+
+        return token(args)
+    if args.command == "devices":
+        from bridge.cli.devices_command import devices
+
+        return devices(args)
+    print(f"unknown command {args.command}", file=sys.stderr)
+    return 2

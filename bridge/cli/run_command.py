@@ -1,0 +1,37 @@
+"""`tillbridge run`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bridge.cli.common import load_or_exit
+from bridge.logging_setup import configure_logging
+from bridge.store import StoreError
+
+EXIT_STORE = 74  # EX_IOERR
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded, state_dir = load_or_exit(args)
+    if args.port is not None:
+        server = loaded.settings.server.model_copy(update={"port": args.port})
+        settings = loaded.settings.model_copy(update={"server": server})
+        loaded = type(loaded)(
+            settings=settings, device_options=loaded.device_options, source=loaded.source
+        )
+    configure_logging(loaded.settings.logging.level, loaded.settings.logging.format)
+    from bridge.daemon import run_daemon
+
+    try:
+        return asyncio.run(run_daemon(loaded, state_dir))
+    except StoreError as exc:
+        print(f"tillbridge: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    except OSError as exc:
+        print(
+            f"tillbridge: cannot listen: {exc}. Is another tillbridge running? (`systemctl status tillbridge`)",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,0 +1,1 @@
+"""Config: typed models and the TOML loader."""

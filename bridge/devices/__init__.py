@@ -1,0 +1,1 @@
+"""Devices from config become driver objects, supervised and re-opened with backoff."""

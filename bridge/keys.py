@@ -1,0 +1,23 @@
+"""Typed app state: every subsystem the app factory builds, under one key each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    pass
+
+CONFIG = web.AppKey("config", "LoadedConfig")
+STATE_DIR = web.AppKey("state_dir", Path)
+STORE = web.AppKey("store", "Store")
+TOKENS = web.AppKey("tokens", "TokenStore")
+PAIRING = web.AppKey("pairing", "PairingCodes")
+BUS = web.AppKey("bus", "EventBus")
+SCANS = web.AppKey("scans", "ScanService")
+DEVICES = web.AppKey("devices", "DeviceManager")
+WS_HUB = web.AppKey("ws_hub", "WebSocketHub")
+ORIGINS = web.AppKey("origins", "OriginPolicy")
+ROUTE_SPECS = web.AppKey("route_specs", "dict[object, RouteSpec]")

@@ -1,0 +1,1 @@
+"""Services between the API and the drivers: scans, print queue, drawers, catalog."""

@@ -1,0 +1,1 @@
+"""Talking to systemd: readiness, watchdog and stopping notifications."""

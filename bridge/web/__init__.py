@@ -1,0 +1,1 @@
+"""The technician page and its static files."""
