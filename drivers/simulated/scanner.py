@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from drivers.base import DeviceNotReady, DriverOptions, ScanRead, Scanner
+from drivers.base import DeviceNotReady, DriverOptions, Scanner, ScanRead
 
 
 class SimulatedScannerOptions(DriverOptions):
