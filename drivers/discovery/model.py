@@ -7,8 +7,8 @@ Every string here may come from a device (USB string descriptors, evdev names): 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 Role = Literal["printer", "scanner"]
 
@@ -177,3 +177,19 @@ class DiscoveryReport:
     @property
     def scanners(self) -> list[InputDeviceFound]:
         return [d for d in self.input_devices if d.looks_like_scanner]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (``tillbridge devices --json``); each device carries its config text."""
+
+        def with_config(found: UsbPrinterFound | SerialPortFound | InputDeviceFound) -> dict:
+            return {**asdict(found), "usb_id": found.usb_id, "config": found.config()}
+
+        return {
+            "usb_printers": [with_config(p) for p in self.usb_printers],
+            "serial_ports": [
+                {**with_config(p), "path": p.path, "likely_role": p.likely_role}
+                for p in self.serial_ports
+            ],
+            "input_devices": [{**with_config(d), "path": d.path} for d in self.input_devices],
+            "notes": [asdict(n) for n in self.notes],
+        }

@@ -58,7 +58,9 @@ def rule_lines(identity: UsbIdentity, device_class: DeviceClass) -> str:
         usb = 'SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device"'
         return f'{usb}, {own}, GROUP="{GROUP}", MODE="0660"'
     if device_class == "serial":
-        return f'SUBSYSTEM=="tty", {ids}, GROUP="{GROUP}", MODE="0660"'
+        # ModemManager would otherwise probe the port with AT commands, which a printer prints.
+        mm = 'ENV{ID_MM_DEVICE_IGNORE}="1"'
+        return f'SUBSYSTEM=="tty", {ids}, GROUP="{GROUP}", MODE="0660", {mm}'
     if device_class == "scanner":
         # Read-only: the service reads and grabs a scanner, it never writes to it.
         return f'SUBSYSTEM=="input", KERNEL=="event*", {ids}, GROUP="{GROUP}", MODE="0640"'
