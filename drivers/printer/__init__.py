@@ -1,0 +1,1 @@
+"""ESC/POS receipt printers: receipt models, profiles, encoding, decoding and transports."""
