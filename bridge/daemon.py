@@ -18,7 +18,9 @@ from bridge.api.site import LoopbackSite, bind_all
 from bridge.app import create_app
 from bridge.auth.roles import Role
 from bridge.config.loader import LoadedConfig
+from bridge.devices.backoff import Backoff
 from bridge.systemd.notify import Notifier, watchdog_loop
+from drivers.registry import DriverRegistry
 
 log = structlog.get_logger(__name__)
 
@@ -43,9 +45,15 @@ class RunningDaemon:
             log.error("daemon.stop_timeout", budget_s=STOP_BUDGET_S)
 
 
-async def start_daemon(config: LoadedConfig, state_dir: Path) -> RunningDaemon:
+async def start_daemon(
+    config: LoadedConfig,
+    state_dir: Path,
+    *,
+    registry: DriverRegistry | None = None,
+    backoff: Backoff | None = None,
+) -> RunningDaemon:
     settings = config.settings
-    app = create_app(config, state_dir)
+    app = create_app(config, state_dir, registry=registry, backoff=backoff)
     runner = web.AppRunner(
         app,
         handle_signals=False,
