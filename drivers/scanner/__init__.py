@@ -1,0 +1,1 @@
+"""Barcode scanners: keyboard-wedge (evdev) and serial, decoded into whole scans."""
