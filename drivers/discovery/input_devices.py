@@ -1,50 +1,29 @@
 """Input devices that could be a keyboard-wedge scanner, read through python-evdev.
 
 A scanner in keyboard mode is, to the kernel, a keyboard. Discovery lists every keyboard-like
-event node and marks the ones that look like scanners (maker, name); the technician confirms by
-unplugging. Configure only a scanner: the driver grabs the device, so a configured keyboard
+event node and marks the ones that look like scanners, with the scanner driver's own classifier
+(drivers.scanner.input_identity); the technician confirms by unplugging. Configure only a scanner: the driver grabs the device, so a configured keyboard
 stops typing anywhere else on the till.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from drivers.discovery.model import SCANNER_VENDORS, InputDeviceFound, SourceNote
+from drivers.discovery.model import InputDeviceFound, SourceNote
+from drivers.scanner.input_identity import classify_input
 
 INPUT_DIR = Path("/dev/input")
 BY_ID_DIR = Path("/dev/input/by-id")
-
-# Linux input-event-codes.h; numbers rather than evdev.ecodes so classifying needs no evdev.
-EV_KEY, EV_REL, EV_ABS = 0x01, 0x02, 0x03
-KEY_ENTER = 28
-DIGIT_KEYS = frozenset(range(2, 12))  # KEY_1 … KEY_0
-
-_SCANNER_NAME = re.compile(r"scanner|barcode|bar code|\bscan\b|imager", re.IGNORECASE)
 
 #: Opens an event node; returns an object with ``name``, ``phys``, ``info`` (bustype, vendor,
 #: product), ``capabilities(absinfo=False)`` and ``close()``, as ``evdev.InputDevice`` has.
 OpenDevice = Callable[[str], Any]
 
-
-def looks_like_scanner(name: str, vendor_id: int) -> tuple[bool, str]:
-    """Guess from maker and name; a generic "USB Keyboard" scanner is only found by unplugging."""
-    if vendor_id in SCANNER_VENDORS:
-        return True, f"made by {SCANNER_VENDORS[vendor_id]}, a barcode-scanner maker"
-    if _SCANNER_NAME.search(name):
-        return True, "its name says it is a scanner"
-    return False, "a keyboard as far as the kernel tells; unplug it to see if it is the scanner"
-
-
-def is_keyboard_like(capabilities: dict[int, list[int]]) -> bool:
-    """Types digits and Enter, and is not a mouse or touch screen that also has buttons."""
-    keys = set(capabilities.get(EV_KEY, ()))
-    pointer = EV_REL in capabilities or EV_ABS in capabilities
-    return KEY_ENTER in keys and DIGIT_KEYS <= keys and not pointer
+EV_KEY = 0x01  # input-event-codes.h
 
 
 def find_input_devices_blocking(
@@ -80,10 +59,11 @@ def find_input_devices_blocking(
             notes.append(SourceNote("input", f"{node} could not be opened: {exc}"))
             continue
         try:
-            if not is_keyboard_like(dev.capabilities(absinfo=False)):
-                continue
             name = str(dev.name)
-            scanner, reason = looks_like_scanner(name, dev.info.vendor)
+            keys = dev.capabilities(absinfo=False).get(EV_KEY, [])
+            guess = classify_input(name, dev.info.vendor, dev.info.product, keys)
+            if guess.kind == "other":
+                continue
             found.append(
                 InputDeviceFound(
                     device=str(node),
@@ -92,8 +72,8 @@ def find_input_devices_blocking(
                     vendor_id=dev.info.vendor,
                     product_id=dev.info.product,
                     bus_type=dev.info.bustype,
-                    looks_like_scanner=scanner,
-                    reason=reason,
+                    looks_like_scanner=guess.kind == "scanner",
+                    reason=guess.reason,
                     phys=str(dev.phys) or None,
                 )
             )

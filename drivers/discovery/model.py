@@ -10,19 +10,13 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from drivers.scanner import input_identity
+
 Role = Literal["printer", "scanner"]
 
-#: USB vendor ids of barcode-scanner makers; the udev rules give their serial and event nodes to
-#: the service (systemd/60-tillbridge.rules lists the same ids, a test keeps them in step).
-SCANNER_VENDORS: dict[int, str] = {
-    0x0C2E: "Honeywell (Metrologic)",
-    0x0536: "Honeywell (Hand Held Products)",
-    0x067E: "Honeywell (Intermec)",
-    0x05E0: "Zebra (Symbol)",
-    0x05F9: "Datalogic",
-    0x1EAB: "Newland",
-    0x065A: "Opticon",
-}
+#: Scanner makers' USB vendor ids, shared with the evdev scanner driver; the udev rules give their
+#: serial and event nodes to the service (a test keeps systemd/60-tillbridge.rules in step).
+SCANNER_VENDORS = input_identity.SCANNER_VENDORS
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
