@@ -35,12 +35,12 @@ driver = "simulated-scanner"
 FAST_BACKOFF = Backoff(base_s=0.05, cap_s=0.2)
 
 
-def test_registry() -> DriverRegistry:
+def driver_registry() -> DriverRegistry:
     return DriverRegistry({**DRIVER_PATHS, "fake-scanner": "tests.bridge.fake_drivers:FakeScanner"})
 
 
 def load(text: str) -> LoadedConfig:
-    return parse_config(text, "<test>", test_registry())
+    return parse_config(text, "<test>", driver_registry())
 
 
 @dataclass
@@ -110,7 +110,7 @@ def state_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 async def daemon(config_text: str, state_dir: Path) -> AsyncIterator[RunningDaemon]:
     running = await start_daemon(
-        load(config_text), state_dir, registry=test_registry(), backoff=FAST_BACKOFF
+        load(config_text), state_dir, registry=driver_registry(), backoff=FAST_BACKOFF
     )
     try:
         yield running

@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "run":  # `run` configures logging from its config
+        from bridge.logging_setup import configure_logging
+
+        configure_logging("warning", "console")
     if args.command == "run":
         from bridge.cli.run_command import run
 

@@ -82,18 +82,22 @@ def parse_config(text: str, source: str, registry: DriverRegistry | None = None)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [ConfigIssue("<file>", "valid TOML", str(exc))]) from None
     issues: list[ConfigIssue] = []
+    settings: Settings | None = None
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
         issues.extend(_issues_from(exc, Settings, raw, prefix=""))
-        raise ConfigError(source, issues) from None
     device_options: dict[str, DriverOptions] = {}
-    for device_id, device in settings.devices.items():
-        prefix = f"devices.{device_id}."
-        options = _validate_device(device, prefix, registry, issues)
+    raw_devices = raw.get("devices")
+    for device_id, raw_device in (raw_devices if isinstance(raw_devices, dict) else {}).items():
+        try:
+            device = DeviceConfig.model_validate(raw_device)
+        except ValidationError:
+            continue  # already reported through Settings
+        options = _validate_device(device, f"devices.{device_id}.", registry, issues)
         if options is not None and device.enabled:
             device_options[device_id] = options
-    if issues:
+    if issues or settings is None:
         raise ConfigError(source, issues)
     return LoadedConfig(settings=settings, device_options=device_options, source=source)
 

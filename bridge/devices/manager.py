@@ -122,12 +122,10 @@ class DeviceManager:
     async def start(self) -> None:
         for device_id, device_config in self._config.settings.devices.items():
             options = self._config.device_options.get(device_id)
-            cls = None
-            if device_config.enabled:
-                cls = self._registry.resolve(device_config.driver)
+            cls = self._registry.resolve(device_config.driver)
             slot = DeviceSlot(device_id, device_config.driver, options, cls)
             self._slots[device_id] = slot
-            if not device_config.enabled or cls is None or options is None:
+            if not device_config.enabled or options is None:
                 slot.state = "disabled"
                 slot.error = {
                     "code": "device.disabled",
