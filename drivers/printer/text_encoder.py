@@ -223,7 +223,10 @@ class TextEncoder:
                     break
                 start = stop
             modes = self.modes(prepared[start])
-            if modes == (GB,):
+            if not modes:  # text that skipped prepare(): never guess a page for it
+                out += b"?"
+                start += 1
+            elif modes == (GB,):
                 out += FS_KANJI_ON
                 state.chinese = True
             else:

@@ -191,3 +191,10 @@ def test_any_text_encodes_and_decodes_back_to_itself_or_question_marks(
                 assert encoder.resolve(char) in ("?", " ")  # never a control byte
             elif printable_by(profile, char):
                 assert encoder.resolve(char) == char
+
+
+def test_encode_never_guesses_a_page_for_text_that_skipped_prepare(
+    catalog: ProfileCatalog,
+) -> None:
+    encoder = TextEncoder(catalog.get("TM-T88V"))
+    assert encoder.encode("Ж😀ž", EncoderState()) == b"\x1bt\x11\x86?\x1bt\x10\x9e"
