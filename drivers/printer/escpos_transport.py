@@ -187,7 +187,9 @@ class EscposTransportPrinter(Printer):
                 await self._send(data, timeout)
                 sent = total
                 if self._queries_enabled and not self.write_is_delivery:
-                    await self._confirm_delivery(timeout)
+                    # The bytes may still be on their way at the slowest rate, then the reply.
+                    wait = self.options.status_timeout_s + total / self.options.write_rate_bytes_s
+                    await self._confirm_delivery(wait)
             except LinkError as e:
                 if sent < total:
                     sent, partial = e.sent, e.partial

@@ -256,3 +256,25 @@ class TcpPrinter(_Peer):
                 writer.write(reply)
 
         return send
+
+
+class EventLog(list):  # type: ignore[type-arg]
+    """Collects a driver's emitted events; pass ``log.append`` as ``emit`` and await changes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._arrived = asyncio.Event()
+
+    def append(self, event: Any) -> None:
+        super().append(event)
+        self._arrived.set()
+
+    async def wait_for(self, predicate: Any, limit_s: float = 5.0) -> Any:
+        """The first event (old or new) for which ``predicate`` holds."""
+        async with asyncio.timeout(limit_s):
+            while True:
+                for event in self:
+                    if predicate(event):
+                        return event
+                self._arrived.clear()
+                await self._arrived.wait()
