@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field
@@ -257,8 +258,6 @@ class UsbPrinter(EscposTransportPrinter):
         return DeviceNotReady(f"USB printer {self.device_id}: cannot open: {e}")
 
     def _send_blocking(self, data: bytes, timeout: float) -> None:
-        import time
-
         import usb.core
 
         deadline = time.monotonic() + timeout
