@@ -7,7 +7,9 @@ more than rendering a receipt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from drivers.base import DeviceError
 from drivers.printer import raster
@@ -56,12 +58,16 @@ def realtime_drawer_kick(pin: int = 2, pulse_ms: int = 100) -> bytes:
     return b"\x10\x14\x01" + bytes((0 if pin == 2 else 1, max(1, min(8, round(pulse_ms / 100)))))
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Style:
     align: int = 0
     bold: bool = False
     underline: bool = False
     size: int = 0
+
+
+_PLAIN = _Style()
+_CENTERED = _Style(align=1)
 
 
 class ReceiptRenderer:
@@ -91,36 +97,32 @@ class _Job:
         self.profile = renderer.profile
         self.text = renderer.text
         self.state = EncoderState()
-        self.style = _Style()
+        self.style = _PLAIN
         self.out = bytearray(ESC_INIT)
         if self.profile.chinese:
             self.out += FS_KANJI_OFF  # these printers may power on in Chinese mode
 
     def block(self, block: Block) -> None:
-        if isinstance(block, TextBlock):
-            self._text(block)
-        elif isinstance(block, RowBlock):
-            self._row(block.row[0], block.row[1])
-        elif isinstance(block, RuleBlock):
-            self._set_style(_Style())
-            self._line(self.text.prepare(block.rule) * self.profile.columns_a)
-        elif isinstance(block, QrBlock):
-            self._qr(block)
-        elif isinstance(block, BarcodeBlock):
-            self._barcode(block)
-        elif isinstance(block, ImageBlock):
-            self._set_style(_Style(align=1))
-            bitmap = raster.picture(block.png, self.profile.width_dots)
-            self.out += bitmap.raster_bands(self.profile.raster_band_rows)
-        elif isinstance(block, FeedBlock):
-            self.out += b"\x1bd" + bytes((block.feed,))
-        elif isinstance(block, CutBlock):
-            self._cut(block.cut)
+        _HANDLERS[type(block)](self, block)
+
+    def _rule(self, block: RuleBlock) -> None:
+        self._set_style(_PLAIN)
+        self._line(self.text.prepare(block.rule) * self.profile.columns_a)
+
+    def _image(self, block: ImageBlock) -> None:
+        self._set_style(_CENTERED)
+        bitmap = raster.picture(block.png, self.profile.width_dots)
+        self.out += bitmap.raster_bands(self.profile.raster_band_rows)
+
+    def _feed(self, block: FeedBlock) -> None:
+        self.out += b"\x1bd" + bytes((block.feed,))
 
     # -- text ----------------------------------------------------------------------------
 
     def _set_style(self, want: _Style) -> None:
         have, out = self.style, self.out
+        if want is have:
+            return
         if want.align != have.align:
             out += b"\x1ba" + bytes((want.align,))
         if want.bold != have.bold:
@@ -144,8 +146,9 @@ class _Job:
             for line in self._wrap(prepared, columns):
                 self._line(line)
 
-    def _row(self, left: str, right: str) -> None:
-        self._set_style(_Style())
+    def _row(self, block: RowBlock) -> None:
+        left, right = block.row
+        self._set_style(_PLAIN)
         columns = self.profile.columns_a
         width = self.text.width
         left_p, right_p = self.text.prepare(left), self.text.prepare(right)
@@ -204,7 +207,7 @@ class _Job:
     # -- codes and pictures --------------------------------------------------------------
 
     def _qr(self, block: QrBlock) -> None:
-        self._set_style(_Style(align=1))
+        self._set_style(_CENTERED)
         if not self.profile.native_qr:
             bitmap = raster.qr_code(block.qr, block.size, self.profile.width_dots)
             self.out += bitmap.raster_bands(self.profile.raster_band_rows)
@@ -218,7 +221,7 @@ class _Job:
         self.out += b"\x1d(k\x03\x001Q0"
 
     def _barcode(self, block: BarcodeBlock) -> None:
-        self._set_style(_Style(align=1))
+        self._set_style(_CENTERED)
         data = block.full_data
         symbology = block.symbology
         functions = self.profile.barcode_functions
@@ -247,9 +250,21 @@ class _Job:
         self.out += bitmap.raster_bands(self.profile.raster_band_rows)
         self._line(data)
 
-    def _cut(self, kind: str) -> None:
-        profile = self.profile
+    def _cut(self, block: CutBlock) -> None:
+        kind, profile = block.cut, self.profile
         self.out += b"\x1bd" + bytes((profile.cut_feed_lines,))
         partial = (kind == "partial" and profile.partial_cut) or not profile.full_cut
         if profile.full_cut or profile.partial_cut:
             self.out += b"\x1dV\x01" if partial else b"\x1dV\x00"
+
+
+_HANDLERS: dict[type, Callable[[_Job, Any], None]] = {
+    TextBlock: _Job._text,
+    RowBlock: _Job._row,
+    RuleBlock: _Job._rule,
+    QrBlock: _Job._qr,
+    BarcodeBlock: _Job._barcode,
+    ImageBlock: _Job._image,
+    FeedBlock: _Job._feed,
+    CutBlock: _Job._cut,
+}

@@ -201,6 +201,11 @@ class TextEncoder:
         """Bytes for ``prepared`` text, with the page/mode switches it needs; updates ``state``."""
         if prepared.isascii():
             return prepared.encode("ascii")
+        if not state.chinese:
+            try:  # the usual case: the current page prints all of it
+                return codecs.charmap_encode(prepared, "strict", self._maps[state.slot])[0]
+            except (UnicodeEncodeError, KeyError):
+                pass
         out = b""
         start, size = 0, len(prepared)
         while start < size:
