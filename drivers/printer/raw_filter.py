@@ -23,7 +23,7 @@ _MAX_PASSES = 8
 class Removed:
     """One thing taken out of a job: its kind, where it was and the bytes it had."""
 
-    kind: str  # "ESC p" | "DLE DC4" | "BEL" | "DLE DC4 in data" | "truncated"
+    kind: str  # "ESC p" | "DLE DC4" | "BEL" | "DLE DC4 in data" | "truncated" | "unfilterable"
     offset: int
     data: bytes
 
