@@ -13,7 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bridge import keys
-from bridge.api.openapi import OPENAPI_DOC, build_openapi, openapi_handler
+from bridge.api.openapi import OPENAPI_DOC, OpenApiDocument, openapi_handler
 from bridge.api.routes_core import STARTED
 from bridge.api.routes_core import routes as core_routes
 from bridge.api.routing import RouteSpec
@@ -94,7 +94,7 @@ def create_app(
     app[keys.WS_HUB] = hub
     app[keys.ORIGINS] = origins
     app[keys.ROUTE_SPECS] = route_specs
-    app[OPENAPI_DOC] = build_openapi(specs)
+    app[OPENAPI_DOC] = OpenApiDocument(specs)
     app[STARTED] = time.monotonic()
 
     app.cleanup_ctx.extend([_store_ctx, _scans_ctx, _devices_ctx])

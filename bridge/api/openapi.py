@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
 
 from bridge import __version__
 from bridge.api.models import ErrorResponse
@@ -29,6 +29,8 @@ _ERROR_TEXT = {
 
 
 def build_openapi(specs: list[RouteSpec]) -> dict[str, Any]:
+    from pydantic.json_schema import models_json_schema
+
     models: set[type[BaseModel]] = {ErrorResponse, Settings, AuthFrame, SubscribeFrame}
     for spec in specs:
         models.update(m for m in (spec.request_model, spec.response_model) if m is not None)
@@ -89,8 +91,21 @@ def build_openapi(specs: list[RouteSpec]) -> dict[str, Any]:
     }
 
 
+class OpenApiDocument:
+    """Built on first request: the schema machinery costs memory and start time few tills need."""
+
+    def __init__(self, specs: list[RouteSpec]) -> None:
+        self._specs = specs
+        self._body: bytes | None = None
+
+    def body(self) -> bytes:
+        if self._body is None:
+            self._body = json.dumps(build_openapi(self._specs), ensure_ascii=False).encode()
+        return self._body
+
+
 async def openapi_handler(request: web.Request) -> web.Response:
-    return web.json_response(request.app[OPENAPI_DOC])
+    return web.Response(body=request.app[OPENAPI_DOC].body(), content_type="application/json")
 
 
-OPENAPI_DOC = web.AppKey("openapi_doc", dict)
+OPENAPI_DOC = web.AppKey("openapi_doc", OpenApiDocument)

@@ -19,3 +19,14 @@ def devices(args: argparse.Namespace) -> int:
     else:
         print(render_text(report))
     return 0
+
+
+def udev_rules(args: argparse.Namespace) -> int:
+    from drivers.discovery import BadUsbId, render_udev_rules
+
+    try:
+        sys.stdout.write(render_udev_rules(args.ids))
+    except BadUsbId as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0

@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         "devices", help="list hardware this machine can see, with config lines"
     )
     devices.add_argument("--json", action="store_true", help="machine-readable output")
+
+    udev = sub.add_parser(
+        "udev-rules", help="print udev rules giving the service these USB devices"
+    )
+    udev.add_argument("ids", nargs="+", metavar="VENDOR:PRODUCT", help="e.g. 04b8:0202")
     return parser
 
 
@@ -76,5 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bridge.cli.devices_command import devices
 
         return devices(args)
+    if args.command == "udev-rules":
+        from bridge.cli.devices_command import udev_rules
+
+        return udev_rules(args)
     print(f"unknown command {args.command}", file=sys.stderr)
     return 2
