@@ -141,7 +141,7 @@ def _issues_from(
     issues = []
     for error in exc.errors(include_url=False):
         loc = [str(part) for part in error["loc"]]
-        key = prefix + ".".join(loc)
+        key = (prefix + ".".join(loc)).rstrip(".") or "<file>"
         kind = error["type"]
         found = None if kind == "missing" else _show(loc, error.get("input"))
         if kind == "extra_forbidden":
