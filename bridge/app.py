@@ -25,7 +25,12 @@ from bridge.auth.tokens import TokenStore
 from bridge.config.loader import LoadedConfig
 from bridge.devices.backoff import Backoff
 from bridge.devices.manager import DeviceManager
+from bridge.drawers.routes import routes as drawer_routes
+from bridge.drawers.service import DrawerService
 from bridge.events.bus import EventBus
+from bridge.printing.queue import PrintQueue
+from bridge.printing.rendering import Renderer
+from bridge.printing.routes import routes as printing_routes
 from bridge.services.scans import ScanService
 from bridge.store import Store
 from bridge.store.database import DATABASE_NAME
@@ -52,6 +57,18 @@ def create_app(
     devices = DeviceManager(config, bus, scans.on_scan, registry=registry, backoff=backoff)
     origins = OriginPolicy(settings.server.allowed_origins)
     hub = WebSocketHub(bus, tokens, origins, settings.events)
+    # Print queue and cash drawers (issue 4)
+    renderer = Renderer(config, state_dir)
+    drawers = DrawerService(store, bus, devices, renderer, settings.drawers)
+    print_queue = PrintQueue(
+        store,
+        bus,
+        devices,
+        renderer,
+        drawer_roles=drawers.policy.roles,
+        recheck_s=settings.printing.waiting_recheck_s,
+        max_raw_bytes=settings.printing.max_raw_bytes,
+    )
 
     specs = [
         *core_routes(),
@@ -73,6 +90,8 @@ def create_app(
             tag="meta",
         ),
         *page_routes(),
+        *printing_routes(),
+        *drawer_routes(),
     ]
     route_specs: dict[object, RouteSpec] = {}
     app = web.Application(
@@ -96,8 +115,10 @@ def create_app(
     app[keys.ROUTE_SPECS] = route_specs
     app[OPENAPI_DOC] = OpenApiDocument(specs)
     app[STARTED] = time.monotonic()
+    app[keys.PRINT_QUEUE] = print_queue
+    app[keys.DRAWERS] = drawers
 
-    app.cleanup_ctx.extend([_store_ctx, _scans_ctx, _devices_ctx])
+    app.cleanup_ctx.extend([_store_ctx, _scans_ctx, _devices_ctx, _printing_ctx])
     app.on_shutdown.append(_close_websockets)
     return app
 
@@ -119,6 +140,16 @@ async def _devices_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[keys.DEVICES].start()
     yield
     await app[keys.DEVICES].stop()
+
+
+async def _printing_ctx(app: web.Application) -> AsyncIterator[None]:
+    """After devices: workers print through them, and stop before they close."""
+    devices = app[keys.DEVICES]
+    printers = [slot.device_id for slot in devices.slots() if slot.kind == "printer"]
+    await app[keys.PRINT_QUEUE].start(printers)
+    yield
+    await app[keys.PRINT_QUEUE].stop()
+    await app[keys.DRAWERS].stop()
 
 
 async def _close_websockets(app: web.Application) -> None:

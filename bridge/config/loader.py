@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bridge.config.models import DeviceConfig, Settings
+from bridge.devices.bridge_drivers import with_bridge_drivers
 from drivers.base import DriverOptions
 from drivers.registry import DriverRegistry, UnknownDriver
 
@@ -76,7 +77,7 @@ def load_config(
 
 
 def parse_config(text: str, source: str, registry: DriverRegistry | None = None) -> LoadedConfig:
-    registry = registry or DriverRegistry.default()
+    registry = with_bridge_drivers(registry)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -71,6 +71,12 @@ class AuthConfig(Section):
         default=True,
         description="Print a technician login link (token in the URL fragment) at start.",
     )
+    pin_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Wrong technician PINs before PIN login locks."
+    )
+    pin_lockout_s: int = Field(
+        default=300, ge=10, description="How long PIN login stays locked after too many wrong PINs."
+    )
 
 
 class EventsConfig(Section):
@@ -100,6 +106,13 @@ class EventsConfig(Section):
     )
 
 
+class DemoConfig(Section):
+    enabled: bool = Field(
+        default=False,
+        description="Serve the demo POS at /demo/ (an example till screen built on /client.js).",
+    )
+
+
 class StoreConfig(Section):
     state_dir: str = Field(
         default="",
@@ -113,6 +126,57 @@ class LoggingConfig(Section):
     )
     format: Literal["auto", "console", "json"] = Field(
         default="auto", description="auto: JSON under systemd, readable text on a terminal."
+    )
+
+
+class PrintingConfig(Section):
+    recent_jobs: int = Field(
+        default=50, ge=1, le=1000, description="Jobs listed per printer on the technician page."
+    )
+    waiting_recheck_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="A waiting job asks its printer again after this long even without news "
+        "(printers whose status is not polled); status changes wake it at once.",
+    )
+    max_raw_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest raw ESC/POS job accepted."
+    )
+
+
+class DrawersConfig(Section):
+    """Who may open a cash drawer, for what, and how often (security.md item 9)."""
+
+    roles: list[Literal["cashier", "technician"]] = Field(
+        default_factory=lambda: ["cashier", "technician"],
+        description="Token roles allowed to open drawers (and to send kicks in raw print jobs).",
+    )
+    reasons: list[str] = Field(
+        default_factory=lambda: ["sale", "refund", "no_sale", "float", "pickup"],
+        description="Reasons a client may give; any other reason is refused.",
+    )
+    document_required: list[str] = Field(
+        default_factory=lambda: ["sale", "refund"],
+        description="Reasons that need the id of the document (a cash sale) the drawer opens for.",
+    )
+    technician_only: list[str] = Field(
+        default_factory=lambda: ["no_sale"],
+        description="Reasons only a technician token may use (no-sale opens).",
+    )
+    rate_window_s: float = Field(
+        default=60.0, gt=0, le=3600, description="Window the rate limits count opens in."
+    )
+    max_per_token: int = Field(
+        default=10, ge=1, description="Opens one token may make per window; more get 429."
+    )
+    max_per_till: int = Field(
+        default=30, ge=1, description="Opens all tokens together may make per window."
+    )
+    open_too_long_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="A drawer open longer than this raises an open_too_long drawer event.",
     )
 
 
@@ -138,6 +202,9 @@ class Settings(Section):
     events: EventsConfig = Field(default_factory=EventsConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    demo: DemoConfig = Field(default_factory=DemoConfig)
+    printing: PrintingConfig = Field(default_factory=PrintingConfig)
+    drawers: DrawersConfig = Field(default_factory=DrawersConfig)
     devices: dict[str, DeviceConfig] = Field(
         default_factory=dict, description="Devices by id; the id is what the API and events use."
     )

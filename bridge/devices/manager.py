@@ -17,6 +17,7 @@ import structlog
 
 from bridge.config.loader import LoadedConfig
 from bridge.devices.backoff import Backoff
+from bridge.devices.bridge_drivers import with_bridge_drivers
 from bridge.events.bus import EventBus
 from drivers.base import (
     Device,
@@ -90,6 +91,10 @@ class DeviceSlot:
 
 
 ScanSink = Callable[[str, ScanRead], None]
+#: Told of every change a service may care about: ``(slot, "state" | "status")``. Must not block.
+DeviceListener = Callable[[DeviceSlot, str], None]
+#: Sees each driver object right after it is built, before ``open()`` (bridge-level drivers).
+DeviceHook = Callable[[Device], None]
 
 
 class UnknownDevice(LookupError):
@@ -115,9 +120,20 @@ class DeviceManager:
         self._config = config
         self._bus = bus
         self._on_scan = on_scan
-        self._registry = registry or DriverRegistry.default()
+        self._registry = with_bridge_drivers(registry)
         self._backoff = backoff or Backoff()
         self._slots: dict[str, DeviceSlot] = {}
+        self._listeners: list[DeviceListener] = []
+        self._hooks: list[DeviceHook] = []
+
+    def add_listener(self, listener: DeviceListener) -> Callable[[], None]:
+        """Be told when a device's state or status changes; returns the way to stop."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def add_device_hook(self, hook: DeviceHook) -> None:
+        """Let a service wire up the driver objects it composes (a drawer on a printer's port)."""
+        self._hooks.append(hook)
 
     async def start(self) -> None:
         for device_id, device_config in self._config.settings.devices.items():
@@ -175,6 +191,8 @@ class DeviceManager:
             slot.lost.clear()
             slot.wake.clear()
             device = slot.cls(slot.device_id, slot.options, self._emitter(slot))
+            for hook in self._hooks:
+                hook(device)
             slot.device = device
             try:
                 await asyncio.wait_for(device.open(), OPEN_TIMEOUT_S)
@@ -239,6 +257,14 @@ class DeviceManager:
             self._bus.publish(
                 "device", {"device": slot.device_id, "event": "state", **slot.describe()}
             )
+            self._tell(slot, "state")
+
+    def _tell(self, slot: DeviceSlot, what: str) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(slot, what)
+            except Exception:  # one broken service must not stop the others hearing of it
+                log.exception("device.listener_failed", device=slot.device_id)
 
     def _emitter(self, slot: DeviceSlot) -> Callable[[DriverEvent], None]:
         def emit(event: DriverEvent) -> None:
@@ -250,6 +276,7 @@ class DeviceManager:
                 self._bus.publish(
                     "device", {"device": slot.device_id, "event": "status", **slot.describe()}
                 )
+                self._tell(slot, "status")
             elif isinstance(event, DeviceLost):
                 if not slot.lost.is_set():
                     log.warning("device.lost", device=slot.device_id, error=str(event.error))

@@ -1,0 +1,423 @@
+"""The print queue: durable jobs, one worker per printer, never a receipt lost or printed twice.
+
+A job is committed before the client hears ``202``. Each printer has one lane worked in order.
+Before each job the printer is asked for its status; paper out, cover open or offline put the job
+in ``waiting``, and the lane sleeps until the device manager reports a change of that printer
+(its own idle status poll notices recovery), so nothing polls faster than the driver already does.
+A job goes to ``printing`` durably before its first byte is sent; one found in ``printing`` at
+start-up, or cut off mid-write (``PrintInterrupted``), may be partly on paper and goes to
+``failed``/``uncertain``: only a person reprints it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections import deque
+from dataclasses import dataclass, field
+
+import structlog
+
+from bridge.auth.roles import Role
+from bridge.auth.tokens import TokenInfo
+from bridge.devices.manager import DeviceManager, DeviceSlot
+from bridge.events.bus import EventBus
+from bridge.printing.jobs import OPEN_STATES, Job, JobRepository
+from bridge.printing.models import PrintRequest
+from bridge.printing.rendering import Renderer, UnknownPrinter
+from bridge.printing.script_sample import script_sample
+from bridge.store import Store
+from drivers.base import DeviceError, DeviceNotReady, Printer
+from drivers.printer.errors import PrinterOffline, PrintInterrupted
+from drivers.printer.receipt import Receipt
+from drivers.printer.status import PrinterStatus
+from drivers.simulated.printer import SimulatedPrinter
+
+log = structlog.get_logger(__name__)
+
+STOP_GRACE_S = 3.0
+RESTART_MESSAGE = (
+    "the daemon stopped while this job was being sent; part of it may have printed. "
+    "Check the paper, then reprint it from the technician page if needed."
+)
+
+
+class PrintQueueError(Exception):
+    """A request the queue refuses; ``status`` and ``code`` map to the API error."""
+
+    status = 400
+    code = "print.error"
+
+    def __init__(self, message: str, *, job: Job | None = None) -> None:
+        super().__init__(message)
+        self.job = job
+
+
+class PrinterNotFound(PrintQueueError):
+    status, code = 404, "printer.not_found"
+
+
+class JobNotFound(PrintQueueError):
+    status, code = 404, "job.not_found"
+
+
+class IdempotencyConflict(PrintQueueError):
+    status, code = 409, "job.idempotency_conflict"
+
+
+class JobStateConflict(PrintQueueError):
+    status, code = 409, "job.wrong_state"
+
+
+class JobRefused(PrintQueueError):
+    """The job cannot be printed at all (too large, does not fit the paper)."""
+
+    status = 422
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NotSimulatedPrinter(PrintQueueError):
+    status, code = 409, "printer.not_simulated"
+
+
+class PrinterUnavailable(PrintQueueError):
+    status, code = 503, "printer.offline"
+
+
+def waiting_reason(error: DeviceError) -> str:
+    """``printer.paper_out`` -> ``paper_out``; anything else not-ready counts as offline."""
+    reason = error.code.removeprefix("printer.")
+    return reason if reason in ("paper_out", "cover_open", "offline", "fault") else "offline"
+
+
+@dataclass(eq=False)
+class _Lane:
+    """One printer's queue: job ids in order, and the event that wakes its worker."""
+
+    printer_id: str
+    pending: deque[str] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+class PrintQueue:
+    """Accepts, stores and prints jobs; see the module docstring."""
+
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        devices: DeviceManager,
+        renderer: Renderer,
+        *,
+        drawer_roles: frozenset[Role],
+        recheck_s: float,
+        max_raw_bytes: int,
+    ) -> None:
+        self.jobs = JobRepository(store)
+        self.renderer = renderer
+        self._store = store
+        self._bus = bus
+        self._devices = devices
+        self._drawer_roles = drawer_roles
+        self._recheck_s = recheck_s
+        self._max_raw_bytes = max_raw_bytes
+        self._lanes: dict[str, _Lane] = {}
+        self._stopping = False
+        self._unlisten = devices.add_listener(self._device_changed)
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    async def start(self, printer_ids: list[str]) -> None:
+        """Fail jobs cut off by the last stop, then resume queued and waiting ones in order."""
+        await self.renderer.start()
+        self._stopping = False
+        for job in await self.jobs.fail_interrupted(RESTART_MESSAGE):
+            log.warning("print.uncertain_after_restart", job=job.id, printer=job.printer)
+            self._publish(job)
+        self._lanes = {pid: _Lane(pid) for pid in printer_ids}
+        for job in await self.jobs.unfinished():
+            lane = self._lanes.get(job.printer)
+            if lane is None:
+                log.warning("print.orphan_job", job=job.id, printer=job.printer)
+                continue
+            lane.pending.append(job.id)
+        for lane in self._lanes.values():
+            lane.task = asyncio.create_task(self._work(lane), name=f"print:{lane.printer_id}")
+
+    async def stop(self) -> None:
+        """Let a job being sent finish (briefly), then stop every worker."""
+        self._stopping = True
+        self._unlisten()
+        tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
+        for lane in self._lanes.values():
+            lane.wake.set()
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.renderer.stop()
+
+    # -- what the API and other services call ------------------------------------------------
+
+    async def submit(
+        self,
+        printer_id: str,
+        request: PrintRequest,
+        idempotency_key: str | None,
+        principal: TokenInfo | None,
+    ) -> tuple[Job, bool]:
+        """Store a job (durably) and queue it; ``(job, created)``, the first job on a repeat."""
+        lane = self._lane(printer_id)
+        digest = hashlib.sha256(
+            json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()
+        ).digest()
+        if request.raw is not None:
+            kind, payload = "raw", await self._raw_payload(request, principal)
+        else:
+            assert request.receipt is not None
+            kind, payload = "receipt", await self._render(printer_id, request.receipt)
+        job = Job.new(
+            printer_id,
+            kind,
+            payload,
+            digest,
+            idempotency_key=idempotency_key,
+            token_id=principal.id if principal else None,
+        )
+        return await self._enqueue(lane, job)
+
+    async def get(self, job_id: str) -> Job:
+        job = await self.jobs.get(job_id)
+        if job is None:
+            raise JobNotFound(f"No print job with id {job_id!r}.")
+        return job
+
+    async def recent(self, printer_id: str, limit: int) -> list[Job]:
+        self._lane(printer_id)
+        return await self.jobs.recent(printer_id, limit)
+
+    async def cancel(self, job_id: str) -> Job:
+        job = await self.get(job_id)
+        cancelled = await self.jobs.transition(
+            job_id, "cancelled", only_from=OPEN_STATES, message="cancelled on request"
+        )
+        if cancelled is None:
+            current = await self.get(job_id)
+            raise JobStateConflict(
+                f"Job {job_id} is {current.state}; only queued or waiting jobs can be cancelled.",
+                job=current,
+            )
+        self._publish(cancelled)
+        lane = self._lanes.get(job.printer)
+        if lane is not None:
+            lane.wake.set()
+        return cancelled
+
+    async def reprint(self, job_id: str, principal: TokenInfo | None) -> Job:
+        """A new job with the same bytes as a failed one (a person checked the paper)."""
+        old = await self.get(job_id)
+        if old.state != "failed":
+            raise JobStateConflict(
+                f"Job {job_id} is {old.state}; only failed jobs are reprinted.", job=old
+            )
+        lane = self._lane(old.printer)
+        job = Job.new(
+            old.printer,
+            old.kind,
+            old.payload,
+            old.request_hash,
+            idempotency_key=None,
+            token_id=principal.id if principal else None,
+            reprint_of=old.id,
+        )
+        created, _ = await self._enqueue(lane, job)
+        return created
+
+    async def test_print(self, printer_id: str, principal: TokenInfo | None) -> tuple[Job, str]:
+        """A receipt with every script the tills print; the job and its bytes read back as text."""
+        self._lane(printer_id)
+        profile = await self.renderer.profile(printer_id)
+        payload = await self._render(printer_id, script_sample(printer_id, profile.name))
+        job = Job.new(
+            printer_id,
+            "test",
+            payload,
+            hashlib.sha256(payload).digest(),
+            idempotency_key=None,
+            token_id=principal.id if principal else None,
+        )
+        created, _ = await self._enqueue(self._lane(printer_id), job)
+        return created, await self.renderer.decode(printer_id, payload)
+
+    def set_condition(self, printer_id: str, **flags: bool | None) -> dict[str, object]:
+        """Put a simulated printer out of paper, cover open or offline (and back)."""
+        self._lane(printer_id)
+        slot = self._devices.get(printer_id)
+        device = slot.device if slot is not None else None
+        if slot is None or slot.driver != "simulated-printer":
+            raise NotSimulatedPrinter(
+                f"{printer_id!r} is a real printer; change its paper instead."
+            )
+        if not isinstance(device, SimulatedPrinter):
+            raise PrinterUnavailable(f"simulated printer {printer_id} is not open ({slot.state}).")
+        device.set_condition(**flags)
+        return device.status()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _lane(self, printer_id: str) -> _Lane:
+        lane = self._lanes.get(printer_id)
+        if lane is None:
+            raise PrinterNotFound(f"No printer named {printer_id!r} in the config.")
+        return lane
+
+    async def _render(self, printer_id: str, receipt: Receipt) -> bytes:
+        try:
+            return await self.renderer.render(printer_id, receipt)
+        except UnknownPrinter:
+            raise PrinterNotFound(f"No printer named {printer_id!r} in the config.") from None
+        except DeviceError as exc:  # ReceiptTooWide and the like: the receipt itself is wrong
+            raise JobRefused(str(exc), exc.code) from None
+
+    async def _raw_payload(self, request: PrintRequest, principal: TokenInfo | None) -> bytes:
+        data = request.raw_bytes()
+        if len(data) > self._max_raw_bytes:
+            raise JobRefused(
+                f"The raw job is {len(data)} bytes; the limit is {self._max_raw_bytes}.",
+                "print.too_large",
+            )
+        keep = (
+            request.open_drawer and principal is not None and principal.role in self._drawer_roles
+        )
+        raw = await self.renderer.filter_raw(data, keep_kicks=keep)
+        if raw.removed:
+            log.warning(
+                "print.raw_kicks_removed",
+                removed=[r.kind for r in raw.removed],
+                token=principal.id if principal else None,
+                asked=request.open_drawer,
+            )
+        if not raw.data:
+            raise JobRefused(
+                "Nothing is left to print once drawer kicks are removed.", "print.empty"
+            )
+        return raw.data
+
+    async def _enqueue(self, lane: _Lane, job: Job) -> tuple[Job, bool]:
+        async with self._store.transaction() as tx:
+            if job.idempotency_key is not None:
+                first = await self.jobs.by_key(tx, job.printer, job.idempotency_key)
+                if first is not None:
+                    if first.request_hash != job.request_hash:
+                        raise IdempotencyConflict(
+                            f"Idempotency-Key {job.idempotency_key!r} was used for a different "
+                            f"job ({first.id}); use a new key for a new receipt.",
+                            job=first,
+                        )
+                    return first, False
+            await self.jobs.insert(tx, job)
+        self._publish(job)
+        lane.pending.append(job.id)
+        lane.wake.set()
+        return job, True
+
+    def _publish(self, job: Job) -> None:
+        self._bus.publish("job", {"job": job.to_wire()})
+
+    def _device_changed(self, slot: DeviceSlot, what: str) -> None:
+        lane = self._lanes.get(slot.device_id)
+        if lane is not None:
+            lane.wake.set()
+
+    async def _work(self, lane: _Lane) -> None:
+        while not self._stopping:
+            if not lane.pending:
+                lane.wake.clear()
+                await lane.wake.wait()
+                continue
+            lane.wake.clear()  # news from now on wakes a wait below
+            job = await self.jobs.get(lane.pending[0])
+            if job is None or job.state not in OPEN_STATES:
+                lane.pending.popleft()
+                continue
+            printer, blocked = await self._ready_printer(lane.printer_id)
+            if printer is None:
+                assert blocked is not None
+                await self._set(job, "waiting", OPEN_STATES, blocked)
+                try:
+                    await asyncio.wait_for(lane.wake.wait(), self._recheck_s)
+                except TimeoutError:
+                    pass
+                continue
+            if await self._send(job, printer):
+                lane.pending.popleft()
+
+    async def _ready_printer(self, printer_id: str) -> tuple[Printer | None, DeviceError | None]:
+        slot = self._devices.get(printer_id)
+        device = slot.device if slot is not None else None
+        if slot is None or not slot.online or not isinstance(device, Printer):
+            state = slot.state if slot is not None else "missing"
+            return None, PrinterOffline(f"printer {printer_id} is not connected ({state})")
+        try:
+            status = await device.query_status()
+        except DeviceNotReady as exc:
+            return None, exc
+        except DeviceError as exc:
+            return None, PrinterOffline(str(exc))
+        blocked = PrinterStatus.from_dict(status).not_ready_error(printer_id)
+        return (None, blocked) if blocked is not None else (device, None)
+
+    async def _send(self, job: Job, printer: Printer) -> bool:
+        """Print one job; True when it left the lane (done or failed), False to wait and retry."""
+        printing = await self.jobs.transition(
+            job.id, "printing", only_from=OPEN_STATES, attempt=True
+        )
+        if printing is None:
+            return True  # cancelled in the meantime
+        self._publish(printing)
+        try:
+            await printer.write(job.payload)
+        except PrintInterrupted as exc:
+            log.warning("print.uncertain", job=job.id, printer=job.printer, error=str(exc))
+            await self._set(printing, "failed", ("printing",), exc, reason="uncertain")
+            return True
+        except DeviceNotReady as exc:  # nothing of it went out: safe to send again later
+            await self._set(printing, "waiting", ("printing",), exc)
+            return False
+        except DeviceError as exc:
+            await self._set(printing, "failed", ("printing",), exc, reason=exc.code)
+            return True
+        except asyncio.CancelledError:
+            raise  # left in printing: the next start marks it uncertain
+        except Exception as exc:
+            log.exception("print.failed", job=job.id, printer=job.printer)
+            await self._set(printing, "failed", ("printing",), exc, reason="uncertain")
+            return True
+        await self._set(printing, "done", ("printing",), None)
+        return True
+
+    async def _set(
+        self,
+        job: Job,
+        state: str,
+        only_from: tuple[str, ...],
+        error: BaseException | None,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        if reason is None and isinstance(error, DeviceError) and state == "waiting":
+            reason = waiting_reason(error)
+        message = str(error) if error is not None else None
+        if job.state == state and job.reason == reason and job.message == message:
+            return  # still waiting for the same thing: no new event
+        updated = await self.jobs.transition(
+            job.id, state, only_from=only_from, reason=reason, message=message
+        )
+        if updated is not None:
+            self._publish(updated)

@@ -1,0 +1,111 @@
+"""Receipts to bytes per printer, off the event loop: profile lookup, rendering, raw-job filtering.
+
+The profile catalog imports python-escpos's printer database (about half a second) and a receipt
+with pictures takes milliseconds to raster, so all of it runs on one worker thread owned by this
+object. One :class:`ReceiptRenderer` is kept per printer because its code page tables cost more to
+build than a receipt does to render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bridge.config.loader import LoadedConfig
+from drivers.printer.escpos_decoder import EscposDecoder
+from drivers.printer.escpos_encoder import ReceiptRenderer
+from drivers.printer.profiles import PrinterProfile, ProfileCatalog
+from drivers.printer.raw_filter import Removed, remove_drawer_kicks
+from drivers.printer.receipt import Receipt
+
+T = TypeVar("T")
+
+
+class UnknownPrinter(LookupError):
+    """No enabled printer of that id in the config."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawJob:
+    """A raw job as it will be printed, and the drawer kicks taken out of it."""
+
+    data: bytes
+    removed: tuple[Removed, ...]
+
+
+class Renderer:
+    """Turns receipts into ESC/POS bytes for each configured printer; see the module docstring."""
+
+    def __init__(self, config: LoadedConfig, state_dir: Path) -> None:
+        self._config = config
+        self._catalog = ProfileCatalog(pickle_dir=state_dir)
+        self._renderers: dict[str, ReceiptRenderer] = {}
+        self._decoders: dict[str, EscposDecoder] = {}
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def start(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
+
+    async def stop(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.get_running_loop().run_in_executor(None, executor.shutdown, True)
+
+    def printer_options(self, printer_id: str) -> Any:
+        """The validated options of an enabled printer in the config."""
+        device = self._config.settings.devices.get(printer_id)
+        options = self._config.device_options.get(printer_id)
+        if device is None or options is None or not hasattr(options, "profile"):
+            raise UnknownPrinter(printer_id)
+        return options
+
+    def is_printer(self, printer_id: str) -> bool:
+        try:
+            self.printer_options(printer_id)
+        except UnknownPrinter:
+            return False
+        return True
+
+    async def profile(self, printer_id: str) -> PrinterProfile:
+        """The printer's model profile with its config overrides applied."""
+        return await self._run(self._profile_blocking, printer_id)
+
+    async def render(self, printer_id: str, receipt: Receipt) -> bytes:
+        return await self._run(self._render_blocking, printer_id, receipt)
+
+    async def decode(self, printer_id: str, data: bytes) -> str:
+        """What the job prints, as text (test prints, the technician page)."""
+        return await self._run(self._decode_blocking, printer_id, data)
+
+    async def filter_raw(self, data: bytes, keep_kicks: bool) -> RawJob:
+        """A raw job, its drawer kicks removed unless ``keep_kicks`` (security.md item 10)."""
+        if keep_kicks:
+            return RawJob(data, ())
+        result = await self._run(remove_drawer_kicks, data)
+        return RawJob(result.data, result.removed)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._executor is None:
+            raise RuntimeError("the renderer is not started")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _profile_blocking(self, printer_id: str) -> PrinterProfile:
+        options = self.printer_options(printer_id)
+        return self._catalog.get(options.profile, options.overrides)
+
+    def _render_blocking(self, printer_id: str, receipt: Receipt) -> bytes:
+        renderer = self._renderers.get(printer_id)
+        if renderer is None:
+            renderer = ReceiptRenderer(self._profile_blocking(printer_id))
+            self._renderers[printer_id] = renderer
+        return renderer.render(receipt)
+
+    def _decode_blocking(self, printer_id: str, data: bytes) -> str:
+        decoder = self._decoders.get(printer_id)
+        if decoder is None:
+            decoder = self._decoders[printer_id] = EscposDecoder(self._profile_blocking(printer_id))
+        return decoder.decode(data)
