@@ -14,26 +14,37 @@ from aiohttp import web
 
 from bridge import keys
 from bridge.api.openapi import OPENAPI_DOC, OpenApiDocument, openapi_handler
+from bridge.api.routes_catalog import routes as catalog_routes
 from bridge.api.routes_core import STARTED
 from bridge.api.routes_core import routes as core_routes
+from bridge.api.routes_documents import routes as document_routes
+from bridge.api.routes_stock import routes as stock_routes
+from bridge.api.routes_technician import routes as technician_routes
 from bridge.api.routing import RouteSpec
 from bridge.api.security import OriginPolicy, auth_middleware, edge_middleware
 from bridge.api.ws_hub import WebSocketHub
 from bridge.auth.pairing import PairingCodes
+from bridge.auth.pin import PinGuard, PinStore
 from bridge.auth.roles import Role
 from bridge.auth.tokens import TokenStore
+from bridge.catalog.repository import CatalogRepository
 from bridge.config.loader import LoadedConfig
 from bridge.devices.backoff import Backoff
 from bridge.devices.manager import DeviceManager
+from bridge.documents.recorder import DocumentRecorder
 from bridge.drawers.routes import routes as drawer_routes
 from bridge.drawers.service import DrawerService
 from bridge.events.bus import EventBus
+from bridge.logging_setup import LogRing
 from bridge.printing.queue import PrintQueue
 from bridge.printing.rendering import Renderer
 from bridge.printing.routes import routes as printing_routes
 from bridge.services.scans import ScanService
-from bridge.store import Store
+from bridge.stock.ledger import StockLedger
+from bridge.store import Store, StoreError
+from bridge.store.backup import BACKUP_DIR, Backups
 from bridge.store.database import DATABASE_NAME
+from bridge.store.lock import DaemonLock, LockBusy
 from bridge.web.pages import routes as page_routes
 from drivers.registry import DriverRegistry
 
@@ -69,6 +80,9 @@ def create_app(
         recheck_s=settings.printing.waiting_recheck_s,
         max_raw_bytes=settings.printing.max_raw_bytes,
     )
+    # Catalog, stock and documents (issue 6)
+    catalog = CatalogRepository(store)
+    scans.set_lookup(catalog.lookup_for_scan)
 
     specs = [
         *core_routes(),
@@ -90,8 +104,12 @@ def create_app(
             tag="meta",
         ),
         *page_routes(),
+        *technician_routes(),
         *printing_routes(),
         *drawer_routes(),
+        *catalog_routes(),
+        *document_routes(),
+        *stock_routes(),
     ]
     route_specs: dict[object, RouteSpec] = {}
     app = web.Application(
@@ -113,13 +131,24 @@ def create_app(
     app[keys.WS_HUB] = hub
     app[keys.ORIGINS] = origins
     app[keys.ROUTE_SPECS] = route_specs
+    app[keys.PINS] = PinStore(store)
+    app[keys.PIN_GUARD] = PinGuard(settings.auth.pin_max_attempts, settings.auth.pin_lockout_s)
+    app[keys.LOG_RING] = LogRing()
     app[OPENAPI_DOC] = OpenApiDocument(specs)
     app[STARTED] = time.monotonic()
     app[keys.PRINT_QUEUE] = print_queue
     app[keys.DRAWERS] = drawers
+    app[keys.CATALOG] = catalog
+    app[keys.STOCK] = StockLedger(store)
+    app[keys.DOCUMENTS] = DocumentRecorder(store)
+    app[keys.BACKUPS] = Backups(store, state_dir / BACKUP_DIR)
+    app[keys.DAEMON_LOCK] = DaemonLock(state_dir)
 
-    app.cleanup_ctx.extend([_store_ctx, _scans_ctx, _devices_ctx, _printing_ctx])
+    app.cleanup_ctx.extend(
+        [_daemon_lock_ctx, _store_ctx, _documents_ctx, _scans_ctx, _devices_ctx, _printing_ctx]
+    )
     app.on_shutdown.append(_close_websockets)
+    app.cleanup_ctx.insert(0, _log_ring_ctx)
     return app
 
 
@@ -128,6 +157,25 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await store.open()
     yield
     await store.close()
+
+
+async def _daemon_lock_ctx(app: web.Application) -> AsyncIterator[None]:
+    lock = app[keys.DAEMON_LOCK]
+    try:
+        lock.acquire()
+    except LockBusy:
+        raise StoreError(
+            f"{lock.path} is held exclusively: a `tillbridge restore` is running. "
+            "Start the daemon again when it has finished."
+        ) from None
+    yield
+    lock.release()
+
+
+async def _documents_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[keys.DOCUMENTS].start()
+    yield
+    await app[keys.DOCUMENTS].stop()
 
 
 async def _scans_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -150,6 +198,12 @@ async def _printing_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[keys.PRINT_QUEUE].stop()
     await app[keys.DRAWERS].stop()
+
+
+async def _log_ring_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[keys.LOG_RING].attach()
+    yield
+    app[keys.LOG_RING].detach()
 
 
 async def _close_websockets(app: web.Application) -> None:

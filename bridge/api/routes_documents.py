@@ -1,0 +1,150 @@
+"""Documents: record (idempotent by id), read back; a sale may print its receipt and open the drawer."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from bridge import keys
+from bridge.api.errors import ApiError
+from bridge.api.json_body import read_model
+from bridge.api.routing import RouteSpec
+from bridge.api.security import PRINCIPAL
+from bridge.auth.roles import Role
+from bridge.documents import receipt
+from bridge.documents.errors import DocumentRejected
+from bridge.documents.models import Document, DocumentRequest, DocumentResponse, RecordedDocument
+from bridge.store import StoreError
+
+log = structlog.get_logger(__name__)
+
+
+def _json(model: Any, status: int = 200) -> web.Response:
+    return web.json_response(text=model.model_dump_json(), status=status)
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def _describe(result: Any) -> dict[str, Any]:
+    if hasattr(result, "model_dump"):
+        return dict(result.model_dump(mode="json"))
+    if isinstance(result, dict):
+        return result
+    return {"status": "submitted", "result": str(result)}
+
+
+def _failure(exc: Exception) -> dict[str, Any]:
+    return {
+        "status": "failed",
+        "code": getattr(exc, "code", type(exc).__name__),
+        "message": str(exc) or type(exc).__name__,
+    }
+
+
+async def _print(
+    request: web.Request, doc: Document, body: dict[str, Any]
+) -> dict[str, Any] | None:
+    wish = getattr(doc, "print", None)
+    if wish is None:
+        return None
+    key = getattr(keys, "PRINT_QUEUE", None)
+    if key is None or key not in request.app:
+        return {"status": "unavailable", "message": "printing is not available in this daemon"}
+    try:
+        job = await _maybe_await(
+            request.app[key].submit(
+                wish.printer, receipt.build(body), f"document:{body['id']}", request[PRINCIPAL]
+            )
+        )
+    except Exception as exc:  # the sale is recorded; a printer problem must not undo it
+        log.warning("documents.print_failed", id=body["id"], error=str(exc))
+        return _failure(exc)
+    return {"status": "submitted", "job": _describe(job)}
+
+
+async def _drawer(
+    request: web.Request, doc: Document, body: dict[str, Any]
+) -> dict[str, Any] | None:
+    wish = getattr(doc, "open_drawer", None)
+    if wish is None:
+        return None
+    key = getattr(keys, "DRAWERS", None)
+    if key is None or key not in request.app:
+        return {"status": "unavailable", "message": "drawers are not available in this daemon"}
+    reason = "sale" if body["type"] == "sale" else body["type"]
+    try:
+        result = await _maybe_await(
+            request.app[key].open(
+                wish.drawer,
+                reason,
+                body["id"],
+                request[PRINCIPAL],
+                request.headers.get("Origin"),
+            )
+        )
+    except Exception as exc:
+        log.warning("documents.drawer_failed", id=body["id"], error=str(exc))
+        return _failure(exc)
+    return {"status": "opened", **_describe(result)}
+
+
+async def record_document(request: web.Request) -> web.Response:
+    max_depth = request.app[keys.CONFIG].settings.server.max_json_depth
+    doc = (await read_model(request, DocumentRequest, max_depth)).root
+    try:
+        outcome = await request.app[keys.DOCUMENTS].record(doc)
+    except DocumentRejected as exc:
+        raise ApiError(exc.status, exc.code, exc.message, exc.details) from None
+    except StoreError as exc:
+        raise ApiError(503, "store.unavailable", str(exc)) from None
+    recorded = outcome.recorded
+    response = DocumentResponse(
+        **dict(recorded),
+        status="recorded" if outcome.created else "already_recorded",
+        stock_warnings=outcome.negative_stock,
+    )
+    if outcome.created:  # a repeat changes nothing: no second receipt, no second drawer open
+        response.print = await _print(request, doc, recorded.document)
+        response.drawer = await _drawer(request, doc, recorded.document)
+    return _json(response, 201 if outcome.created else 200)
+
+
+async def get_document(request: web.Request) -> web.Response:
+    document_id = request.match_info["document_id"].lower()
+    found = await request.app[keys.DOCUMENTS].get(document_id)
+    if found is None:
+        raise ApiError(404, "document.not_found", f"No document {document_id} is recorded here.")
+    return _json(found)
+
+
+def routes() -> list[RouteSpec]:
+    C = Role.CASHIER
+    return [
+        RouteSpec(
+            "POST",
+            "/api/v1/documents",
+            record_document,
+            "Record a document: 201 when recorded, 200 when this id was already recorded.",
+            C,
+            DocumentRequest,
+            DocumentResponse,
+            status=201,
+            errors=(400, 409, 415, 422, 503),
+            tag="documents",
+        ),
+        RouteSpec(
+            "GET",
+            "/api/v1/documents/{document_id}",
+            get_document,
+            "A recorded document with its stock movements.",
+            C,
+            response_model=RecordedDocument,
+            errors=(404,),
+            tag="documents",
+        ),
+    ]

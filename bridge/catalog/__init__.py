@@ -1,0 +1,1 @@
+"""The local catalog: products, barcodes, variants, and search."""

@@ -1,0 +1,1 @@
+"""Sales and cash documents: validated, recorded with their stock movements and sync event."""

@@ -1,0 +1,198 @@
+"""What a document does to the store, worked out against it before anything is written:
+the checks that need the catalog, the sale being refunded or the open shift, then the stock
+movements and the computed fields of the recorded body."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import aiosqlite
+
+from bridge.documents import zreport
+from bridge.documents.errors import conflict, invalid
+from bridge.documents.models import (
+    CashMovement,
+    Document,
+    InventoryCount,
+    Refund,
+    Sale,
+    ShiftClose,
+    ShiftOpen,
+    StockReceipt,
+    StockWriteoff,
+)
+from bridge.stock.ledger import physical_many_in
+
+MovementRow = tuple[str, str, Decimal]  # sku, warehouse, signed quantity
+
+
+@dataclass
+class OpenShift:
+    id: str
+    currency: str
+    opening_float: Decimal
+
+
+@dataclass
+class Effects:
+    body: dict[str, Any]
+    movements: list[MovementRow] = field(default_factory=list)
+    counts: list[tuple[str, str, Decimal, Decimal]] = field(default_factory=list)
+    opens_shift: OpenShift | None = None
+    closes_shift: str | None = None
+
+
+async def load_open_shift(tx: aiosqlite.Connection) -> OpenShift | None:
+    async with tx.execute(
+        "SELECT id, currency, opening_float FROM shifts WHERE closed_at IS NULL"
+    ) as cursor:
+        row = await cursor.fetchone()
+    return OpenShift(row[0], row[1], Decimal(row[2])) if row else None
+
+
+async def _products(tx: aiosqlite.Connection, skus: Sequence[str]) -> dict[str, tuple[str, str]]:
+    async with tx.execute(
+        "SELECT p.sku, p.name, p.currency FROM json_each(?) s JOIN products p ON p.sku = s.value",
+        (json.dumps(sorted(set(skus))),),
+    ) as cursor:
+        return {row[0]: (row[1], row[2]) for row in await cursor.fetchall()}
+
+
+async def _known_skus(
+    tx: aiosqlite.Connection, skus: Sequence[str], currency: str | None
+) -> dict[str, tuple[str, str]]:
+    products = await _products(tx, skus)
+    for i, sku in enumerate(skus):
+        if sku not in products:
+            raise invalid(
+                "document.unknown_sku", f"lines.{i}.sku", f"{sku!r} is not in the catalog", sku=sku
+            )
+        if currency is not None and products[sku][1] != currency:
+            raise invalid(
+                "document.currency_mismatch",
+                f"lines.{i}.sku",
+                f"{sku} is priced in {products[sku][1]}, the document is in {currency}",
+            )
+    return products
+
+
+def _shift_currency(doc: Sale | Refund | CashMovement, shift: OpenShift | None) -> None:
+    if shift is not None and doc.currency != shift.currency:
+        raise invalid(
+            "document.currency_mismatch",
+            "currency",
+            f"the open shift counts {shift.currency}, this document is in {doc.currency}",
+        )
+
+
+async def _refund_effects(
+    tx: aiosqlite.Connection, doc: Refund, body: dict[str, Any]
+) -> list[MovementRow]:
+    sale_id = str(doc.sale_id)
+    async with tx.execute(
+        "SELECT body FROM documents WHERE id = ? AND type = 'sale'", (sale_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise invalid("refund.sale_not_found", "sale_id", f"no sale {sale_id} is recorded here")
+    sale = json.loads(row[0])
+    if sale["currency"] != doc.currency:
+        raise invalid(
+            "document.currency_mismatch",
+            "currency",
+            f"the sale was in {sale['currency']}, the refund is in {doc.currency}",
+        )
+    remaining: dict[str, Decimal] = defaultdict(Decimal)
+    for line in sale["lines"]:
+        remaining[line["sku"]] += Decimal(line["quantity"])
+    money_left = Decimal(sale["total"])
+    async with tx.execute(
+        "SELECT body FROM documents WHERE sale_id = ? AND type = 'refund'", (sale_id,)
+    ) as cursor:
+        async for (raw,) in cursor:
+            earlier = json.loads(raw)
+            money_left -= Decimal(earlier["total"])
+            for line in earlier["lines"]:
+                remaining[line["sku"]] -= Decimal(line["quantity"])
+    for i, line in enumerate(doc.lines):
+        if line.sku not in remaining:
+            raise invalid(
+                "refund.not_in_sale", f"lines.{i}.sku", f"{line.sku} was not sold in {sale_id}"
+            )
+        if line.quantity > remaining[line.sku]:
+            raise invalid(
+                "refund.exceeds_sale",
+                f"lines.{i}.quantity",
+                f"only {remaining[line.sku]} of {line.sku} is left to refund, found {line.quantity}",
+                refundable=str(remaining[line.sku]),
+            )
+        remaining[line.sku] -= line.quantity
+    if doc.total > money_left:
+        raise invalid(
+            "refund.exceeds_sale",
+            "total",
+            f"only {money_left} of the sale is left to refund, found {doc.total}",
+            refundable=str(money_left),
+        )
+    warehouse = doc.warehouse or sale["warehouse"]
+    body["warehouse"] = warehouse
+    return [(line.sku, warehouse, line.quantity) for line in doc.lines if line.restock]
+
+
+async def _count_effects(
+    tx: aiosqlite.Connection, doc: InventoryCount, body: dict[str, Any]
+) -> Effects:
+    await _known_skus(tx, [line.sku for line in doc.lines], None)
+    current = await physical_many_in(tx, [line.sku for line in doc.lines], doc.warehouse)
+    effects = Effects(body)
+    for line, wire in zip(doc.lines, body["lines"], strict=True):
+        expected = current.get(line.sku, Decimal(0))
+        wire["expected"] = str(expected)
+        wire["difference"] = str(line.counted - expected)
+        effects.movements.append((line.sku, doc.warehouse, line.counted - expected))
+        effects.counts.append((line.sku, doc.warehouse, line.counted, expected))
+    return effects
+
+
+async def prepare(
+    tx: aiosqlite.Connection, doc: Document, shift: OpenShift | None, occurred_at: str
+) -> Effects:
+    """Check the document against the store and work out its effects; writes nothing."""
+    body = doc.model_dump(mode="json", exclude={"print", "open_drawer"})
+    body["occurred_at"] = occurred_at
+    body["shift_id"] = shift.id if shift else None
+    if isinstance(doc, Sale):
+        _shift_currency(doc, shift)
+        products = await _known_skus(tx, [line.sku for line in doc.lines], doc.currency)
+        for wire in body["lines"]:
+            wire["name"] = wire["name"] or products[wire["sku"]][0]
+        return Effects(body, [(ln.sku, doc.warehouse, -ln.quantity) for ln in doc.lines])
+    if isinstance(doc, Refund):
+        _shift_currency(doc, shift)
+        return Effects(body, await _refund_effects(tx, doc, body))
+    if isinstance(doc, CashMovement):
+        _shift_currency(doc, shift)
+        return Effects(body)
+    if isinstance(doc, ShiftOpen):
+        if shift is not None:
+            raise conflict("shift.already_open", None, f"shift {shift.id} is open; close it first")
+        body["shift_id"] = str(doc.id)
+        return Effects(body, opens_shift=OpenShift(str(doc.id), doc.currency, doc.opening_float))
+    if isinstance(doc, ShiftClose):
+        if shift is None:
+            raise conflict("shift.not_open", None, "no shift is open")
+        body["z_report"] = await zreport.compute(
+            tx, shift.id, shift.currency, shift.opening_float, doc.counted_cash
+        )
+        return Effects(body, closes_shift=shift.id)
+    if isinstance(doc, StockReceipt | StockWriteoff):
+        await _known_skus(tx, [line.sku for line in doc.lines], None)
+        sign = 1 if isinstance(doc, StockReceipt) else -1
+        return Effects(body, [(ln.sku, doc.warehouse, sign * ln.quantity) for ln in doc.lines])
+    assert isinstance(doc, InventoryCount)
+    return await _count_effects(tx, doc, body)

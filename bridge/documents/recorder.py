@@ -1,0 +1,253 @@
+"""Recording documents: the document, its stock movements and its upstream event in one
+transaction, durable before the caller hears back.
+
+Group commit: requests that arrive while a commit is running are recorded together in the
+next transaction and all answered after its single fsync. A document refused by a check is
+refused before it writes anything, so it never spoils the others in its batch; a batch that fails
+while writing is retried one document per transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+import structlog
+
+from bridge.decimals import from_milli, to_milli
+from bridge.documents import checks, effects
+from bridge.documents.errors import DocumentRejected, conflict
+from bridge.documents.models import Document, Movement, RecordedDocument, Sale
+from bridge.stock.ledger import add_movements, free_in
+from bridge.store import Store, StoreError
+from bridge.store.outbox import append_event
+
+log = structlog.get_logger(__name__)
+
+MAX_BATCH = 256
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def request_hash(doc: Document) -> str:
+    """What makes two requests the same document (print and drawer wishes aside)."""
+    canonical = doc.model_dump(mode="json", exclude={"print", "open_drawer"})
+    raw = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass
+class Outcome:
+    recorded: RecordedDocument
+    created: bool
+    negative_stock: list[dict[str, str]]
+
+
+@dataclass
+class _Pending:
+    doc: Document
+    digest: str
+    future: asyncio.Future[Outcome]
+
+
+class DocumentRecorder:
+    """Owns the batching task; the app factory starts and stops it after the store."""
+
+    def __init__(self, store: Store, max_batch: int = MAX_BATCH) -> None:
+        self._store = store
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    async def start(self) -> None:
+        self._closing = False
+        self._task = asyncio.create_task(self._run(), name="document-recorder")
+
+    async def stop(self) -> None:
+        """Record everything already queued, then stop."""
+        self._closing = True
+        if self._task is not None:
+            await self._queue.put(None)
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def record(self, doc: Document) -> Outcome:
+        """Validate, queue, and return once the document is committed (or raise why not)."""
+        checks.check(doc)
+        if self._closing or self._task is None:
+            raise StoreError("the daemon is stopping; send the document again in a moment")
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Pending(doc, request_hash(doc), future))
+        return await asyncio.shield(future)
+
+    async def record_in(self, tx: aiosqlite.Connection, doc: Document) -> Outcome:
+        """Record inside the caller's transaction (imports: many documents, all or none)."""
+        checks.check(doc)
+        shift = await effects.load_open_shift(tx)
+        outcome, _ = await self._record_one(tx, _Pending(doc, request_hash(doc), None), shift)  # type: ignore[arg-type]
+        return outcome
+
+    async def get(self, document_id: str) -> RecordedDocument | None:
+        row = await self._store.fetchone(
+            "SELECT body, seq, recorded_at, id FROM documents WHERE id = ?", (document_id,)
+        )
+        if row is None:
+            return None
+        moves = await self._store.fetchall(
+            "SELECT sku, warehouse, quantity_milli FROM stock_movements WHERE document_id = ? "
+            "ORDER BY id",
+            (document_id,),
+        )
+        return _recorded(json.loads(row[0]), row[1], row[2], [tuple(m) for m in moves])
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            item = await self._queue.get()
+            batch: list[_Pending] = []
+            while item is not None:
+                batch.append(item)
+                if len(batch) >= self._max_batch or self._queue.empty():
+                    break
+                item = self._queue.get_nowait()
+            stopping = item is None
+            if batch:
+                await self._commit_batch(batch)
+
+    async def _commit_batch(self, batch: list[_Pending]) -> None:
+        try:
+            results = await self._transaction(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                log.exception("documents.record_failed", id=str(batch[0].doc.id))
+                _settle(batch[0].future, exc)
+                return
+            log.warning("documents.batch_failed_retrying_singly", size=len(batch), error=str(exc))
+            for pending in batch:
+                await self._commit_batch([pending])
+            return
+        for pending, result in zip(batch, results, strict=True):
+            _settle(pending.future, result)
+
+    async def _transaction(self, batch: list[_Pending]) -> list[Outcome | Exception]:
+        results: list[Outcome | Exception] = []
+        async with self._store.transaction() as tx:
+            shift = await effects.load_open_shift(tx)
+            for pending in batch:
+                try:
+                    outcome, shift = await self._record_one(tx, pending, shift)
+                    results.append(outcome)
+                except DocumentRejected as exc:
+                    results.append(exc)
+        return results
+
+    async def _record_one(
+        self, tx: aiosqlite.Connection, pending: _Pending, shift: effects.OpenShift | None
+    ) -> tuple[Outcome, effects.OpenShift | None]:
+        doc, doc_id = pending.doc, str(pending.doc.id)
+        async with tx.execute(
+            "SELECT request_hash, body, seq, recorded_at FROM documents WHERE id = ?", (doc_id,)
+        ) as cursor:
+            existing = await cursor.fetchone()
+        if existing is not None:
+            if existing[0] != pending.digest:
+                raise conflict(
+                    "document.id_conflict",
+                    "id",
+                    f"{doc_id} is already recorded with a different body; use a new id",
+                )
+            async with tx.execute(
+                "SELECT sku, warehouse, quantity_milli FROM stock_movements "
+                "WHERE document_id = ? ORDER BY id",
+                (doc_id,),
+            ) as cursor:
+                moves = [tuple(m) for m in await cursor.fetchall()]
+            recorded = _recorded(json.loads(existing[1]), existing[2], existing[3], moves)
+            return Outcome(recorded, False, []), shift
+
+        occurred = doc.occurred_at.isoformat() if doc.occurred_at else _now()
+        fx = await effects.prepare(tx, doc, shift, occurred)
+        # Nothing was written above; from here on a failure aborts the whole transaction.
+        payload = dict(fx.body)
+        payload["movements"] = [
+            {"sku": s, "warehouse": w, "quantity": str(q)} for s, w, q in fx.movements if q != 0
+        ]
+        seq = await append_event(tx, doc.type, doc_id, payload, occurred_at=occurred)
+        recorded_at = _now()
+        await tx.execute(
+            "INSERT INTO documents (id, type, seq, occurred_at, recorded_at, shift_id, sale_id, "
+            "request_hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc_id,
+                doc.type,
+                seq,
+                occurred,
+                recorded_at,
+                fx.body.get("shift_id"),
+                fx.body.get("sale_id"),
+                pending.digest,
+                json.dumps(fx.body, ensure_ascii=False, separators=(",", ":")),
+            ),
+        )
+        await add_movements(tx, seq, doc_id, fx.movements)
+        if fx.counts:
+            await tx.executemany(
+                "INSERT INTO stock_counts (document_id, sku, warehouse, counted, expected, "
+                "counted_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(doc_id, s, w, str(c), str(e), occurred) for s, w, c, e in fx.counts],
+            )
+        if fx.opens_shift is not None:
+            await tx.execute(
+                "INSERT INTO shifts (id, currency, opening_float, opened_at) VALUES (?, ?, ?, ?)",
+                (
+                    fx.opens_shift.id,
+                    fx.opens_shift.currency,
+                    str(fx.opens_shift.opening_float),
+                    occurred,
+                ),
+            )
+            shift = fx.opens_shift
+        if fx.closes_shift is not None:
+            await tx.execute(
+                "UPDATE shifts SET closed_at = ?, closed_by = ? WHERE id = ?",
+                (occurred, doc_id, fx.closes_shift),
+            )
+            shift = None
+        negative: list[dict[str, str]] = []
+        if isinstance(doc, Sale):
+            free = await free_in(tx, [line.sku for line in doc.lines], doc.warehouse)
+            negative = [
+                {"sku": sku, "warehouse": doc.warehouse, "free": str(value)}
+                for sku, value in free.items()
+                if value < 0
+            ]
+        moves = [(s, w, to_milli(q)) for s, w, q in fx.movements if q != 0]
+        return Outcome(_recorded(fx.body, seq, recorded_at, moves), True, negative), shift
+
+
+def _recorded(
+    body: dict[str, Any], seq: int, recorded_at: str, moves: list[tuple[Any, ...]]
+) -> RecordedDocument:
+    return RecordedDocument(
+        document=body,
+        seq=seq,
+        recorded_at=datetime.fromisoformat(recorded_at.replace("Z", "+00:00")),
+        movements=[Movement(sku=s, warehouse=w, quantity=from_milli(int(m))) for s, w, m in moves],
+    )
+
+
+def _settle(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
