@@ -56,3 +56,11 @@ async def job_events(ws: Any, job_id: str, until: str, limit_s: float = 5.0) -> 
             if frame.get("topic") == "job" and frame["data"]["job"]["id"] == job_id:
                 seen.append(frame["data"]["job"]["state"])
     return seen
+
+
+def printed_text(data: bytes, profile: str = "default") -> str:
+    """What ``data`` prints on a printer of ``profile``, as text."""
+    from drivers.printer.escpos_decoder import decode
+    from drivers.printer.profiles import ProfileCatalog
+
+    return decode(data, ProfileCatalog().get(profile))

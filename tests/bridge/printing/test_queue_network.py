@@ -7,13 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bridge.auth.roles import Role
-from drivers.printer.escpos_decoder import decode
-from drivers.printer.profiles import PrinterProfile
-from tests.bridge.printing.helpers import job_events, raw, receipt, submit, wait_state
+from tests.bridge.printing.helpers import job_events, printed_text, raw, receipt, submit, wait_state
 from tests.conftest import Api, make_token
 from tests.drivers.printer.peers import TcpPrinter
-
-PROFILE = PrinterProfile("default")
 
 
 @pytest.fixture
@@ -49,7 +45,7 @@ async def test_receipt_prints_and_every_state_is_an_event(api: Api, printer: Tcp
     assert await job_events(ws, job["id"], "done") == ["queued", "printing", "done"]
     done = await wait_state(api, job["id"], "done")
     assert done["attempts"] == 1
-    text = decode(printer.printed, PROFILE)
+    text = printed_text(printer.printed)
     assert "Total 12.50" in text and "[CUT partial]" in text
     await ws.close()
 
@@ -65,7 +61,7 @@ async def test_same_key_returns_the_first_job_and_prints_once(
     await wait_state(api, first["job"]["id"], "done")
     third_status, third = await submit(api, "receipt", body, "sale-42")
     assert third["job"]["id"] == first["job"]["id"] and third["job"]["state"] == "done"
-    assert decode(printer.printed, PROFILE).count("once only") == 1
+    assert printed_text(printer.printed).count("once only") == 1
 
     status, conflict = await submit(api, "receipt", receipt("another receipt"), "sale-42")
     assert status == 409 and conflict["error"]["code"] == "job.idempotency_conflict"
@@ -80,7 +76,7 @@ async def test_jobs_print_in_the_order_they_came(api: Api, printer: TcpPrinter) 
         ids.append(body["job"]["id"])
     for job_id in ids:
         await wait_state(api, job_id, "done")
-    text = decode(printer.printed, PROFILE)
+    text = printed_text(printer.printed)
     positions = [text.index(f"receipt number {n}") for n in range(5)]
     assert positions == sorted(positions)
     status, listing, _ = await api.call("GET", "/api/v1/printers/receipt/jobs")
@@ -99,7 +95,7 @@ async def test_paper_out_waits_and_resumes_when_paper_is_back(
     printer.recover()
     done = await wait_state(api, body["job"]["id"], "done")
     assert done["reason"] is None
-    assert decode(printer.printed, PROFILE).count("after the new roll") == 1
+    assert printed_text(printer.printed).count("after the new roll") == 1
 
 
 async def test_cover_open_waits_and_a_waiting_job_can_be_cancelled(
@@ -134,7 +130,7 @@ async def test_printer_vanishing_mid_job_is_uncertain_never_retried_and_reprints
     # the printer comes back (the driver reconnects); the job is not sent again on its own
     _, probe = await submit(api, "receipt", receipt("probe after reconnect"), "v-2")
     await wait_state(api, probe["job"]["id"], "done", limit_s=10)
-    assert decode(printer.printed, PROFILE).count("line 199 of a long receipt") == 0
+    assert printed_text(printer.printed).count("line 199 of a long receipt") == 0
     assert (await wait_state(api, job_id, "failed"))["attempts"] == 1
 
     status, refused, _ = await api.call("POST", f"/api/v1/jobs/{job_id}/reprint", token=api.cashier)
@@ -142,7 +138,7 @@ async def test_printer_vanishing_mid_job_is_uncertain_never_retried_and_reprints
     status, again, _ = await api.call("POST", f"/api/v1/jobs/{job_id}/reprint")
     assert status == 202 and again["job"]["reprint_of"] == job_id
     await wait_state(api, again["job"]["id"], "done")
-    assert decode(printer.printed[partial:], PROFILE).count("line 199 of a long receipt") == 1
+    assert printed_text(printer.printed[partial:]).count("line 199 of a long receipt") == 1
 
 
 async def test_raw_jobs_lose_drawer_kicks_unless_the_role_may_open_and_asks(
