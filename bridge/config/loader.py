@@ -77,11 +77,18 @@ def load_config(
 
 
 def parse_config(text: str, source: str, registry: DriverRegistry | None = None) -> LoadedConfig:
-    registry = with_bridge_drivers(registry)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [ConfigIssue("<file>", "valid TOML", str(exc))]) from None
+    return parse_config_data(raw, source, registry)
+
+
+def parse_config_data(
+    raw: dict[str, Any], source: str, registry: DriverRegistry | None = None
+) -> LoadedConfig:
+    """Validate an already-parsed config (a file's TOML, or a signed config from the cloud)."""
+    registry = with_bridge_drivers(registry)
     issues: list[ConfigIssue] = []
     settings: Settings | None = None
     try:

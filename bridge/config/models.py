@@ -6,7 +6,7 @@ import ipaddress
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEVICE_ID_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
 _ORIGIN_RE = re.compile(
@@ -194,6 +194,84 @@ class DeviceConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+class CloudConfig(Section):
+    """Cloud sync (sync-protocol.md). Empty `url`: no sync, the till works offline only."""
+
+    url: str = Field(
+        default="",
+        description='Base URL of the backoffice, e.g. "https://cloud.example.com"; http:// only for loopback.',
+    )
+    till_id: str = Field(default="", max_length=100, description="This till's id in the cloud.")
+    token: str = Field(
+        default="", repr=False, description="Bearer token the cloud gave this till (secret)."
+    )
+    public_keys: list[str] = Field(
+        default_factory=list,
+        description="Ed25519 public keys (base64, from `tillbridge cloud pubkey`) trusted to sign configs.",
+    )
+    batch_size: int = Field(
+        default=500, ge=1, le=500, description="Most events sent in one upstream batch."
+    )
+    backoff_base_s: float = Field(
+        default=1.0, gt=0, le=60, description="First retry delay after a failure (full jitter)."
+    )
+    backoff_cap_s: float = Field(
+        default=300.0, gt=0, le=3600, description="Longest retry delay after repeated failures."
+    )
+    retry_after_cap_s: float = Field(
+        default=3600.0, ge=0, le=3600, description="Longest wait a Retry-After may impose."
+    )
+    credentials_retry_s: float = Field(
+        default=600.0, gt=0, description="After rejected credentials, try again this often."
+    )
+    request_timeout_s: float = Field(
+        default=30.0, gt=0, le=300, description="A request (beyond a long poll) that takes longer fails."
+    )
+    long_poll_s: int = Field(
+        default=25, ge=0, le=25, description="How long the cloud may hold a change-feed request."
+    )
+    daily_reconciliation: str = Field(
+        default="05:30",
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="Local time (HH:MM) of the daily full reconciliation, before the shop opens.",
+    )
+    retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Acknowledged events are kept this long, then pruned."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value:
+            return value
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        if parts.scheme == "http":
+            host = parts.hostname
+            loopback = host == "localhost"
+            if not loopback:
+                try:
+                    loopback = is_loopback(host)
+                except ValueError:
+                    loopback = False
+            if not loopback:
+                raise ValueError("http:// is allowed only for loopback hosts; use https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _complete(self) -> CloudConfig:
+        if self.url and (not self.till_id or not self.token):
+            raise ValueError("cloud.url is set: cloud.till_id and cloud.token are needed too")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 class Settings(Section):
     """The whole config file."""
 
@@ -205,6 +283,7 @@ class Settings(Section):
     demo: DemoConfig = Field(default_factory=DemoConfig)
     printing: PrintingConfig = Field(default_factory=PrintingConfig)
     drawers: DrawersConfig = Field(default_factory=DrawersConfig)
+    cloud: CloudConfig = Field(default_factory=CloudConfig)
     devices: dict[str, DeviceConfig] = Field(
         default_factory=dict, description="Devices by id; the id is what the API and events use."
     )

@@ -1,0 +1,1 @@
+"""Till side of the cloud sync protocol (sync-protocol.md)."""
