@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import structlog
@@ -17,6 +16,8 @@ from bridge.auth.roles import Role
 from bridge.documents import receipt
 from bridge.documents.errors import DocumentRejected
 from bridge.documents.models import Document, DocumentRequest, DocumentResponse, RecordedDocument
+from bridge.drawers.service import DrawerRefused
+from bridge.printing.models import PrintRequest as PrintJobRequest
 from bridge.store import StoreError
 
 log = structlog.get_logger(__name__)
@@ -26,16 +27,15 @@ def _json(model: Any, status: int = 200) -> web.Response:
     return web.json_response(text=model.model_dump_json(), status=status)
 
 
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-def _describe(result: Any) -> dict[str, Any]:
-    if hasattr(result, "model_dump"):
-        return dict(result.model_dump(mode="json"))
-    if isinstance(result, dict):
-        return result
-    return {"status": "submitted", "result": str(result)}
+#: The drawer policy's reasons ([drawers] reasons) for each document that may open it.
+DRAWER_REASONS = {
+    "sale": "sale",
+    "refund": "refund",
+    "cash_in": "float",
+    "cash_out": "pickup",
+    "shift_open": "float",
+    "shift_close": "pickup",
+}
 
 
 def _failure(exc: Exception) -> dict[str, Any]:
@@ -56,15 +56,16 @@ async def _print(
     if key is None or key not in request.app:
         return {"status": "unavailable", "message": "printing is not available in this daemon"}
     try:
-        job = await _maybe_await(
-            request.app[key].submit(
-                wish.printer, receipt.build(body), f"document:{body['id']}", request[PRINCIPAL]
-            )
+        job, _ = await request.app[key].submit(
+            wish.printer,
+            PrintJobRequest(receipt=receipt.build(body)),
+            f"document:{body['id']}",
+            request[PRINCIPAL],
         )
     except Exception as exc:  # the sale is recorded; a printer problem must not undo it
         log.warning("documents.print_failed", id=body["id"], error=str(exc))
         return _failure(exc)
-    return {"status": "submitted", "job": _describe(job)}
+    return {"status": "submitted", "job": job.to_wire()}
 
 
 async def _drawer(
@@ -76,21 +77,21 @@ async def _drawer(
     key = getattr(keys, "DRAWERS", None)
     if key is None or key not in request.app:
         return {"status": "unavailable", "message": "drawers are not available in this daemon"}
-    reason = "sale" if body["type"] == "sale" else body["type"]
     try:
-        result = await _maybe_await(
-            request.app[key].open(
-                wish.drawer,
-                reason,
-                body["id"],
-                request[PRINCIPAL],
-                request.headers.get("Origin"),
-            )
+        result = await request.app[key].open(
+            wish.drawer,
+            DRAWER_REASONS[body["type"]],
+            body["id"],
+            request[PRINCIPAL],
+            request.headers.get("Origin"),
         )
+    except DrawerRefused as exc:
+        refusal = exc.refusal
+        return {"status": "refused", "code": refusal.code, "message": refusal.message}
     except Exception as exc:
         log.warning("documents.drawer_failed", id=body["id"], error=str(exc))
         return _failure(exc)
-    return {"status": "opened", **_describe(result)}
+    return {"status": "opened", **result}
 
 
 async def record_document(request: web.Request) -> web.Response:

@@ -73,7 +73,7 @@ async def upload_import(request: web.Request) -> web.Response:
         report = await importer.run(raw, options)
     except ImportFailed as exc:
         raise ApiError(422, "import.refused", f"Nothing was imported: {exc}") from None
-    return _json(ImportResult(report=report.to_dict()), 200 if options.dry_run else 201)
+    return _json(ImportResult(report=report.to_dict()), 201 if report.committed else 200)
 
 
 async def discrepancy_report(request: web.Request) -> web.Response:

@@ -52,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     devices.add_argument("--json", action="store_true", help="machine-readable output")
 
+    # Catalog, stock and documents (issue 6)
+    from bridge.cli import (
+        backup_command,
+        discrepancies_command,
+        import_stock_command,
+        restore_command,
+    )
+
+    for module in (import_stock_command, discrepancies_command, backup_command, restore_command):
+        module.add_parser(sub, with_config)
+
     udev = sub.add_parser(
         "udev-rules", help="print udev rules giving the service these USB devices"
     )
@@ -85,5 +96,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bridge.cli.devices_command import udev_rules
 
         return udev_rules(args)
+    if args.command in ("import-stock", "discrepancies", "backup", "restore"):
+        from bridge.cli import (
+            backup_command,
+            discrepancies_command,
+            import_stock_command,
+            restore_command,
+        )
+
+        handler = {
+            "import-stock": import_stock_command.import_stock,
+            "discrepancies": discrepancies_command.discrepancies,
+            "backup": backup_command.backup,
+            "restore": restore_command.restore,
+        }[args.command]
+        return handler(args)
     print(f"unknown command {args.command}", file=sys.stderr)
     return 2
