@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_sub.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("id")
 
+    pin = with_config(sub.add_parser("pin", help="set or clear the technician PIN"))
+    pin_sub = pin.add_subparsers(dest="pin_command", required=True, metavar="ACTION")
+    pin_set = pin_sub.add_parser("set", help="set the PIN (asked twice, or read from stdin)")
+    pin_set.add_argument("--stdin", action="store_true", help="read the PIN from standard input")
+    pin_sub.add_parser("clear", help="remove the PIN (PIN login off)")
+
     devices = sub.add_parser(
         "devices", help="list hardware this machine can see, with config lines"
     )
@@ -88,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bridge.cli.token_command import token
 
         return token(args)
+    if args.command == "pin":
+        from bridge.cli.pin_command import pin
+
+        return pin(args)
     if args.command == "devices":
         from bridge.cli.devices_command import devices
 

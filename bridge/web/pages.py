@@ -1,11 +1,17 @@
-"""Serves the technician page and its static files with a strict Content-Security-Policy."""
+"""Serves the technician page, the JS client and the demo POS, with a strict Content-Security-Policy.
+
+Files come from this package (no build step on the till). Only names of a fixed shape are served,
+so no request can walk out of the package directory.
+"""
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 from aiohttp import web
 
+from bridge import keys
 from bridge.api.routing import RouteSpec
 
 CSP = (
@@ -16,47 +22,95 @@ CSP = (
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
+# The client is loaded by POS pages on other origins: CORS (added by the edge middleware for
+# allowlisted origins only) and CORP let them; it holds no secrets.
+CLIENT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+    "Cache-Control": "no-cache",
+}
+CONTENT_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".html": "text/html",
+    ".ts": "text/plain",
+}
+_NAME = re.compile(r"^(?:[a-z0-9_-]+/)?[a-z0-9_-]+\.(?:js|css|html)$")
 
 
-def _asset(name: str) -> bytes:
-    return resources.files("bridge.web").joinpath("static", name).read_bytes()
+def _asset(*parts: str) -> bytes | None:
+    node = resources.files("bridge.web")
+    for part in parts:
+        node = node.joinpath(part)
+    return node.read_bytes() if node.is_file() else None
+
+
+def _file(folder: str, name: str, headers: dict[str, str]) -> web.Response:
+    if not _NAME.match(name):
+        raise web.HTTPNotFound()
+    body = _asset(folder, *name.split("/"))
+    if body is None:
+        raise web.HTTPNotFound()
+    suffix = name[name.rindex(".") :]
+    return web.Response(
+        body=body, content_type=CONTENT_TYPES[suffix], charset="utf-8", headers=headers
+    )
 
 
 async def index(request: web.Request) -> web.Response:
-    return web.Response(
-        body=_asset("index.html"),
-        content_type="text/html",
-        charset="utf-8",
-        headers=SECURITY_HEADERS,
-    )
+    return _file("static", "index.html", SECURITY_HEADERS)
 
 
 async def static(request: web.Request) -> web.Response:
-    name = request.match_info["name"]
-    if name not in STATIC_FILES:
-        raise web.HTTPNotFound()
+    return _file("static", request.match_info["name"], SECURITY_HEADERS)
+
+
+async def client_js(request: web.Request) -> web.Response:
+    return _file("client", "client.js", CLIENT_HEADERS)
+
+
+async def client_dts(request: web.Request) -> web.Response:
+    body = _asset("client", "client.d.ts")
+    assert body is not None, "client.d.ts ships with the package"
     return web.Response(
-        body=_asset(name),
-        content_type=STATIC_FILES[name],
-        charset="utf-8",
-        headers=SECURITY_HEADERS,
+        body=body, content_type="application/typescript", charset="utf-8", headers=CLIENT_HEADERS
     )
 
 
+def _demo_enabled(request: web.Request) -> None:
+    if not request.app[keys.CONFIG].settings.demo.enabled:
+        raise web.HTTPNotFound()
+
+
+async def demo_index(request: web.Request) -> web.Response:
+    _demo_enabled(request)
+    return _file("demo", "index.html", SECURITY_HEADERS)
+
+
+async def demo_file(request: web.Request) -> web.Response:
+    _demo_enabled(request)
+    return _file("demo", request.match_info["name"], SECURITY_HEADERS)
+
+
+async def demo_redirect(request: web.Request) -> web.Response:
+    _demo_enabled(request)
+    raise web.HTTPFound("/demo/")
+
+
 def routes() -> list[RouteSpec]:
+    def page(path: str, handler: object, summary: str) -> RouteSpec:
+        return RouteSpec("GET", path, handler, summary, None, tag="pages", in_openapi=False)  # type: ignore[arg-type]
+
     return [
-        RouteSpec("GET", "/", index, "The technician page.", None, tag="pages", in_openapi=False),
-        RouteSpec(
-            "GET",
-            "/static/{name}",
-            static,
-            "Technician page files.",
-            None,
-            tag="pages",
-            in_openapi=False,
-        ),
+        page("/", index, "The technician page."),
+        page("/static/{name:[a-z0-9_/.-]+}", static, "Technician page files."),
+        page("/client.js", client_js, "The JS client (an ES module) for POS pages."),
+        page("/client.d.ts", client_dts, "TypeScript declarations of the JS client."),
+        page("/demo", demo_redirect, "The demo POS (when [demo] enabled)."),
+        page("/demo/", demo_index, "The demo POS (when [demo] enabled)."),
+        page("/demo/{name:[a-z0-9_/.-]+}", demo_file, "Demo POS files."),
     ]

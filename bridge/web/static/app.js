@@ -1,120 +1,118 @@
-// Technician page: token from the login link's fragment into sessionStorage (never a cookie),
-// then devices and events over the API. Device-reported strings only ever go through textContent.
-const KEY = "tillbridge.token";
-const $ = (sel) => document.querySelector(sel);
+// Technician page: log in (PIN, login link fragment or pasted token; kept in sessionStorage, never a
+// cookie), then mount one module per panel, all fed live by the events WebSocket.
+import { api, session } from "./lib/api.js";
+import { EventStream } from "./lib/events.js";
+import * as devices from "./panels/devices.js";
+import * as jobs from "./panels/jobs.js";
+import * as logs from "./panels/logs.js";
+import * as pairing from "./panels/pairing.js";
+import * as scans from "./panels/scans.js";
+import * as stock from "./panels/stock.js";
+import * as sync from "./panels/sync.js";
+
+const $ = (selector) => document.querySelector(selector);
 
 function takeTokenFromFragment() {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get("token");
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
   if (token) {
-    sessionStorage.setItem(KEY, token);
+    session.set(token);
     history.replaceState(null, "", location.pathname);
   }
-  return sessionStorage.getItem(KEY);
 }
 
-async function api(path, options = {}) {
-  const response = await fetch(path, {
-    ...options,
-    headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY)}`, "Content-Type": "application/json" },
+function showLogin(message = "") {
+  $("#panel").hidden = true;
+  $("#tabs").hidden = true;
+  $("#logout").hidden = true;
+  $("#login").hidden = false;
+  $("#login-error").textContent = message;
+  $("#conn").textContent = "not logged in";
+  $("#conn").className = "badge";
+}
+
+function context(events) {
+  const deviceListeners = new Set();
+  const resyncListeners = new Set();
+  events.onStatus((status) => {
+    if (status === "resync") resyncListeners.forEach((fn) => fn());
   });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw Object.assign(new Error(body.error?.message ?? response.statusText), { status: response.status });
-  return body;
-}
-
-function cell(text, className) {
-  const td = document.createElement("td");
-  td.textContent = text ?? "";
-  if (className) td.className = className;
-  return td;
-}
-
-function describe(device) {
-  if (device.error) return `${device.error.message} (${device.error.code})`;
-  return Object.entries(device.status ?? {}).map(([k, v]) => `${k}: ${v}`).join(", ");
-}
-
-function renderDevices(devices) {
-  const body = $("#devices tbody");
-  body.replaceChildren(...devices.map((d) => {
-    const tr = document.createElement("tr");
-    tr.dataset.device = d.id;
-    tr.append(cell(d.id), cell(d.kind), cell(d.driver), cell(d.state, `state-${d.state}`), cell(describe(d)));
-    return tr;
-  }));
-  const select = $("#scan-device");
-  select.replaceChildren(...devices.filter((d) => d.kind === "scanner").map((d) => {
-    const option = document.createElement("option");
-    option.value = d.id;
-    option.textContent = d.id;
-    return option;
-  }));
-}
-
-async function refresh() {
-  renderDevices((await api("/api/v1/devices")).devices);
-}
-
-function listen() {
-  const ws = new WebSocket(`ws://${location.host}/api/v1/events`);
-  let lastSeq = null;
-  ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: sessionStorage.getItem(KEY) }));
-  ws.onmessage = (message) => {
-    const frame = JSON.parse(message.data);
-    if (frame.type === "welcome") {
-      $("#conn").textContent = "live";
-      $("#conn").classList.add("live");
-      ws.send(JSON.stringify({ type: "subscribe", topics: ["device", "scan"], since: lastSeq ?? undefined }));
-    } else if (frame.seq) {
-      lastSeq = frame.seq;
-      if (frame.topic === "device") refresh();
-      if (frame.topic === "scan") {
-        const li = document.createElement("li");
-        li.textContent = `${frame.time} ${frame.data.device}: ${frame.data.code}`;
-        $("#scans").prepend(li);
-      }
-    }
-  };
-  ws.onclose = () => {
-    $("#conn").textContent = "reconnecting…";
-    $("#conn").classList.remove("live");
-    setTimeout(listen, 2000);
+  return {
+    events,
+    setDevices: (list) => deviceListeners.forEach((fn) => fn(list)),
+    onDevicesChanged: (fn) => deviceListeners.add(fn),
+    onResync: (fn) => resyncListeners.add(fn),
   };
 }
+
+let events = null;
 
 async function start() {
-  if (!takeTokenFromFragment()) {
-    $("#login").hidden = false;
-    return;
-  }
+  takeTokenFromFragment();
+  if (!session.token) return showLogin();
   try {
-    await refresh();
+    await api("/api/v1/tokens"); // a technician token, or not
   } catch (error) {
-    sessionStorage.removeItem(KEY);
-    $("#login").hidden = false;
-    $("#login-error").textContent = error.message;
-    return;
+    session.clear();
+    return showLogin(error.status === 403 ? "That token is not a technician token." : error.message);
   }
+  $("#login").hidden = true;
   $("#panel").hidden = false;
-  listen();
+  $("#tabs").hidden = false;
+  $("#logout").hidden = false;
+  events = new EventStream(["device", "scan", "job", "drawer", "sync"]);
+  events.onStatus((status) => {
+    if (status === "resync") return;
+    $("#conn").textContent = status;
+    $("#conn").className = `badge ${status}`;
+  });
+  const ctx = context(events);
+  const panels = [
+    [scans, "#scans"], [jobs, "#jobs"], [pairing, "#pairing"], [devices, "#devices"],
+    [sync, "#sync"], [stock, "#stock"], [logs, "#logs"],
+  ];
+  // Panels render on their own; one failing (an API missing) must not stop the others.
+  const mounting = panels.map(([panel, selector]) => panel.mount($(selector), ctx));
+  events.start();
+  await Promise.allSettled(mounting);
+  document.body.dataset.ready = "true";
 }
 
-$("#login-form").addEventListener("submit", (event) => {
+$("#tabs").addEventListener("click", (event) => {
+  const tab = event.target.closest("button")?.dataset.tab;
+  if (!tab) return;
+  for (const button of $("#tabs").querySelectorAll("button")) button.classList.toggle("active", button.dataset.tab === tab);
+  for (const section of document.querySelectorAll("[data-panel]")) section.hidden = section.dataset.panel !== tab;
+});
+
+$("#pin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  sessionStorage.setItem(KEY, $("#token").value.trim());
-  $("#login").hidden = true;
+  try {
+    const result = await api("/api/v1/login", { method: "POST", body: { pin: $("#pin").value } });
+    session.set(result.token);
+    $("#pin").value = "";
+    start();
+  } catch (error) {
+    $("#login-error").textContent = error.message;
+  }
+});
+
+$("#token-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  session.set($("#token").value.trim());
+  $("#token").value = "";
   start();
 });
 
-$("#scan-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const device = $("#scan-device").value;
-  await api(`/api/v1/scanners/${encodeURIComponent(device)}/scans`, {
-    method: "POST",
-    body: JSON.stringify({ code: $("#scan-code").value }),
-  }).catch((error) => alert(error.message));
-  $("#scan-code").value = "";
+$("#logout").addEventListener("click", async () => {
+  try { await api("/api/v1/logout", { method: "POST" }); } catch { /* gone already */ }
+  session.clear();
+  location.reload();
+});
+
+window.addEventListener("tillbridge:logged-out", () => {
+  events?.stop();
+  session.clear();
+  showLogin("Your session ended (expired or revoked); log in again.");
 });
 
 start();
