@@ -82,6 +82,7 @@ $("#tabs").addEventListener("click", (event) => {
   if (!tab) return;
   for (const button of $("#tabs").querySelectorAll("button")) button.classList.toggle("active", button.dataset.tab === tab);
   for (const section of document.querySelectorAll("[data-panel]")) section.hidden = section.dataset.panel !== tab;
+  document.dispatchEvent(new CustomEvent("tillbridge:tab", { detail: tab }));
 });
 
 $("#pin-form").addEventListener("submit", async (event) => {

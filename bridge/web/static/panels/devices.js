@@ -2,6 +2,7 @@
 import { api, isMissingRoute } from "../lib/api.js";
 import { confirmButton, duration, h, time } from "../lib/dom.js";
 
+const PROBLEMS = ["paper out", "cover open", "offline", "not connected", "printer error", "drawer open for"];
 const drawerOpenedAt = new Map(); // drawer id -> ms since epoch when we saw it open
 
 /** The device's state as a technician would say it. */
@@ -18,7 +19,9 @@ export function describe(device, now = Date.now()) {
   }
   const s = device.status ?? {};
   if (device.kind === "printer") {
-    if (s.connected === false || s.online === false) words.push("offline");
+    // A printer reports itself offline when out of paper or open: say why, not just "offline".
+    if (s.connected === false) words.push("not connected");
+    else if (s.online === false && !s.paper_out && !s.cover_open) words.push("offline");
     if (s.paper_out) words.push("paper out");
     else if (s.paper_near_end) words.push("paper nearly out");
     if (s.cover_open) words.push("cover open");
@@ -64,8 +67,10 @@ export function mount(root, ctx) {
     }
     c.el.className = `device kind-${d.kind}`;
     c.title.replaceChildren(d.id, h("small", {}, ` ${d.kind ?? "?"} · ${d.driver}`));
-    c.state.className = `state state-${d.state}`;
-    c.state.textContent = describe(d).join(" · ");
+    const words = describe(d);
+    const problem = d.state === "online" && words.some((w) => PROBLEMS.some((p) => w.startsWith(p)));
+    c.state.className = `state state-${problem ? "problem" : d.state}`;
+    c.state.textContent = words.join(" · ");
     c.actions.replaceChildren(...actionsFor(d, c.out));
     return c;
   }

@@ -37,5 +37,6 @@ export function mount(root) {
     }
   }
 
+  document.addEventListener("tillbridge:tab", (event) => { if (event.detail === "logs") refresh(); });
   return refresh();
 }
