@@ -45,6 +45,9 @@ from bridge.store import Store, StoreError
 from bridge.store.backup import BACKUP_DIR, Backups
 from bridge.store.database import DATABASE_NAME
 from bridge.store.lock import DaemonLock, LockBusy
+from bridge.sync.routes import SYNC
+from bridge.sync.routes import routes as sync_routes
+from bridge.sync.wiring import build_sync, sync_ctx
 from bridge.web.pages import routes as page_routes
 from drivers.registry import DriverRegistry
 
@@ -83,6 +86,10 @@ def create_app(
     # Catalog, stock and documents (issue 6)
     catalog = CatalogRepository(store)
     scans.set_lookup(catalog.lookup_for_scan)
+    # Cloud sync (issue 7): no task at all without a [cloud] url
+    sync = build_sync(
+        config, store, state_dir, devices, bus, lambda: app[keys.BACKUPS], drawers=drawers
+    )
 
     specs = [
         *core_routes(),
@@ -110,6 +117,7 @@ def create_app(
         *catalog_routes(),
         *document_routes(),
         *stock_routes(),
+        *sync_routes(),
     ]
     route_specs: dict[object, RouteSpec] = {}
     app = web.Application(
@@ -143,10 +151,12 @@ def create_app(
     app[keys.DOCUMENTS] = DocumentRecorder(store)
     app[keys.BACKUPS] = Backups(store, state_dir / BACKUP_DIR)
     app[keys.DAEMON_LOCK] = DaemonLock(state_dir)
+    app[SYNC] = sync
 
     app.cleanup_ctx.extend(
         [_daemon_lock_ctx, _store_ctx, _documents_ctx, _scans_ctx, _devices_ctx, _printing_ctx]
     )
+    app.cleanup_ctx.append(sync_ctx)  # after devices: a signed config reopens them
     app.on_shutdown.append(_close_websockets)
     app.cleanup_ctx.insert(0, _log_ring_ctx)
     return app

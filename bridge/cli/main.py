@@ -73,10 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
         "udev-rules", help="print udev rules giving the service these USB devices"
     )
     udev.add_argument("ids", nargs="+", metavar="VENDOR:PRODUCT", help="e.g. 04b8:0202")
+    with_config(sub.add_parser("sync", help="push and pull with the cloud now"))
+    cloud = sub.add_parser("cloud", help="the reference cloud (tillbridge cloud --help)", add_help=False)
+    cloud.add_argument("cloud_args", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["cloud"]:  # its own parser, options and all
+        from bridge.cloud.cli import main as cloud_main
+
+        return cloud_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command != "run":  # `run` configures logging from its config
         from bridge.logging_setup import configure_logging
@@ -121,5 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "restore": restore_command.restore,
         }[args.command]
         return handler(args)
+    if args.command == "sync":
+        from bridge.cli.sync_command import sync
+
+        return sync(args)
     print(f"unknown command {args.command}", file=sys.stderr)
     return 2

@@ -136,19 +136,23 @@ class DeviceManager:
         self._hooks.append(hook)
 
     async def start(self) -> None:
-        for device_id, device_config in self._config.settings.devices.items():
-            options = self._config.device_options.get(device_id)
-            cls = self._registry.resolve(device_config.driver)
-            slot = DeviceSlot(device_id, device_config.driver, options, cls)
-            self._slots[device_id] = slot
-            if not device_config.enabled or options is None:
-                slot.state = "disabled"
-                slot.error = {
-                    "code": "device.disabled",
-                    "message": "disabled in the config (enabled = false)",
-                }
-                continue
-            slot.task = asyncio.create_task(self._supervise(slot), name=f"device:{device_id}")
+        for device_id in self._config.settings.devices:
+            self._start_slot(device_id)
+
+    def _start_slot(self, device_id: str) -> None:
+        device_config = self._config.settings.devices[device_id]
+        options = self._config.device_options.get(device_id)
+        cls = self._registry.resolve(device_config.driver)
+        slot = DeviceSlot(device_id, device_config.driver, options, cls)
+        self._slots[device_id] = slot
+        if not device_config.enabled or options is None:
+            slot.state = "disabled"
+            slot.error = {
+                "code": "device.disabled",
+                "message": "disabled in the config (enabled = false)",
+            }
+            return
+        slot.task = asyncio.create_task(self._supervise(slot), name=f"device:{device_id}")
 
     async def stop(self) -> None:
         tasks = [slot.task for slot in self._slots.values() if slot.task is not None]
@@ -158,6 +162,34 @@ class DeviceManager:
         for slot in self._slots.values():
             await self._close(slot)
             slot.state = "stopped"
+
+    async def apply(self, config: LoadedConfig) -> list[str]:
+        """Take a new config hot: close removed or changed devices, open new or changed ones,
+        leave unchanged ones untouched. Returns the ids that were (re)started or removed."""
+        old, self._config = self._config, config
+        touched = []
+        for device_id in set(old.settings.devices) | set(config.settings.devices):
+            before = (
+                old.settings.devices.get(device_id),
+                old.device_options.get(device_id),
+            )
+            after = (
+                config.settings.devices.get(device_id),
+                config.device_options.get(device_id),
+            )
+            if before == after:
+                continue
+            touched.append(device_id)
+            slot = self._slots.pop(device_id, None)
+            if slot is not None:
+                if slot.task is not None:
+                    slot.task.cancel()
+                    await asyncio.gather(slot.task, return_exceptions=True)
+                await self._close(slot)
+                self._set_state(slot, "stopped", None)
+            if after[0] is not None:
+                self._start_slot(device_id)
+        return sorted(touched)
 
     def slots(self) -> list[DeviceSlot]:
         return list(self._slots.values())
