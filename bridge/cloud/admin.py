@@ -90,10 +90,14 @@ class CloudAdmin:
     async def expire_cursors(self) -> int:
         """Forget the feed's history: every cursor given out so far now gets 410."""
         async with self.service.backend.transaction() as tx:
+            await tx.execute("DELETE FROM changes WHERE op = 'delete'")
+            # A marker of a kind tills skip: the snapshot's cursor is never older than the floor.
+            marker = {"note": "cursors before this change were expired"}
+            await self.service._emit(tx, ALL_TILLS, "feed", "floor", "upsert", marker)
             rows = await tx.fetch("SELECT COALESCE(MAX(seq), 0) FROM changes")
             floor = int(rows[0][0])
-            await tx.execute("DELETE FROM changes WHERE op = 'delete'")
             await self.service._set_meta(tx, "feed_floor", str(floor))
+        await self.service.notify()
         return floor
 
     async def truncate_stream(self, till_id: str, instance_id: str, keep_through: int) -> int:
@@ -155,6 +159,11 @@ class CloudAdmin:
             streams = await tx.fetch(
                 "SELECT instance_id, acked_through FROM streams WHERE till_id = ?", till_id
             )
+            configs = await tx.fetch(
+                "SELECT payload FROM events WHERE till_id = ? AND type = 'config_applied' "
+                "ORDER BY received_at, seq",
+                till_id,
+            )
         return {
             "documents": sorted(str(r[0]) for r in docs),
             "events": {str(s): int(n) for s, n in events},
@@ -163,5 +172,6 @@ class CloudAdmin:
                 for i, s, d, t, r in quarantined
             ],
             "streams": {str(i): int(a) for i, a in streams},
+            "config_applied": [json.loads(p) for (p,) in configs],
             "at": now_iso(),
         }

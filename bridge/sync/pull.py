@@ -15,7 +15,7 @@ import aiosqlite
 import structlog
 from pydantic import ValidationError
 
-from bridge.catalog.changes import PulledChange, apply_change, apply_snapshot
+from bridge.catalog.changes import KINDS, PulledChange, apply_change, apply_snapshot
 from bridge.config.models import CloudConfig
 from bridge.store import Store
 from bridge.sync.client import (
@@ -126,6 +126,9 @@ class PullLoop:
     async def _apply(self, tx: aiosqlite.Connection, changes: Sequence[Change]) -> int:
         applied = 0
         for change in changes:
+            if change.kind not in KINDS:
+                log.debug("sync.kind_ignored", kind=change.kind, key=change.key)
+                continue  # a later kind this till does not know
             try:
                 pulled = PulledChange.model_validate(change.model_dump())
                 if await apply_change(tx, pulled, self._store.instance_id):
