@@ -121,6 +121,7 @@ class Till {
     this._closed = false;
     this._socket = null;
     this._retryTimer = null;
+    this._started = false; // the first connection came up: later drops are retried
   }
 
   /** Call the API directly: `till.api("GET", "/api/v1/devices")`. */
@@ -235,13 +236,14 @@ class Till {
       if (this.connected) this._emit("connection", false);
       this.connected = false;
       if (event.code === 4401) {
+        // The token is unknown, revoked or expired: retrying cannot help; pair again.
         this._closed = true;
         reject?.(new AuthError(event.reason || "the till refused this token", { code: event.reason || "auth.invalid_token", status: 401 }));
         return;
       }
-      if (reject && this._attempt === 0) {
+      if (!this._started) {
         this._closed = true;
-        reject(new NetworkError(`cannot open the events socket at ${this.baseUrl}`, { code: "network" }));
+        reject?.(new NetworkError(`cannot open the events socket at ${this.baseUrl}`, { code: "network" }));
         return;
       }
       if (!this._closed) this._retry();
@@ -267,6 +269,7 @@ class Till {
       if (this._lastSeq === null) this._lastSeq = frame.last_seq;
       this._stream = frame.stream;
       this._attempt = 0;
+      this._started = true;
       this.connected = true;
       this._emit("connection", true);
       resolve?.(this);
