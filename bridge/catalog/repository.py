@@ -11,9 +11,10 @@ from typing import Any
 import aiosqlite
 
 from bridge.catalog.models import Product, ProductDetail, Variant
-from bridge.catalog.search import match_query, search_text
+from bridge.catalog.search import fold, match_query, search_text
 from bridge.store import Store
 
+SEARCH_CANDIDATES = 200
 _COLUMNS = (
     "p.sku, p.name, p.price, p.currency, p.unit, p.tax_rate, p.group_key, p.attributes, "
     "(SELECT json_group_array(code) FROM barcodes b WHERE b.sku = p.sku) AS codes"
@@ -95,15 +96,22 @@ class CatalogRepository:
         expression = match_query(query)
         if expression is None:
             return found
+        # Unranked FTS matches are cheap; bm25 over every match of a common word is not. Take
+        # a bounded candidate set and put names that start with the first word, then shorter
+        # names, first.
         rows = await self._store.fetchall(
-            f"SELECT {_COLUMNS} FROM product_search s JOIN products p ON p.rowid = s.rowid "
-            "WHERE product_search MATCH ? ORDER BY s.rank LIMIT ?",
-            (expression, limit + 1),
+            f"SELECT {_COLUMNS}, p.search_text FROM products p WHERE p.rowid IN "
+            "(SELECT rowid FROM product_search WHERE product_search MATCH ? LIMIT ?)",
+            (expression, max(SEARCH_CANDIDATES, limit * 4)),
         )
+        first = fold(query).split()[0]
+        rows.sort(key=lambda r: (not r[9].startswith(first), len(r[1]), r[0]))
         for row in rows:
+            if len(found) >= limit:
+                break
             if not found or row[0] != found[0].sku:
                 found.append(_row_to_product(row))
-        return found[:limit]
+        return found
 
     async def lookup_for_scan(self, code: str) -> dict[str, Any] | None:
         """The ScanService lookup: the product as JSON for the `scan` event, or None."""

@@ -29,6 +29,9 @@ from bridge.documents.models import (
 from bridge.stock.ledger import physical_many_in
 
 MovementRow = tuple[str, str, Decimal]  # sku, warehouse, signed quantity
+#: Types whose effects read nothing but the catalog and the open shift, so they may be prepared
+#: while earlier documents of the same batch are not yet written out.
+CATALOG_ONLY = frozenset({"sale", "cash_in", "cash_out", "shift_open"})
 
 
 @dataclass
@@ -55,7 +58,8 @@ async def load_open_shift(tx: aiosqlite.Connection) -> OpenShift | None:
     return OpenShift(row[0], row[1], Decimal(row[2])) if row else None
 
 
-async def _products(tx: aiosqlite.Connection, skus: Sequence[str]) -> dict[str, tuple[str, str]]:
+async def products_in(tx: aiosqlite.Connection, skus: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Name and currency of each known SKU, in one query."""
     async with tx.execute(
         "SELECT p.sku, p.name, p.currency FROM json_each(?) s JOIN products p ON p.sku = s.value",
         (json.dumps(sorted(set(skus))),),
@@ -64,9 +68,15 @@ async def _products(tx: aiosqlite.Connection, skus: Sequence[str]) -> dict[str, 
 
 
 async def _known_skus(
-    tx: aiosqlite.Connection, skus: Sequence[str], currency: str | None
+    tx: aiosqlite.Connection,
+    skus: Sequence[str],
+    currency: str | None,
+    catalog: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, tuple[str, str]]:
-    products = await _products(tx, skus)
+    if catalog is not None and all(sku in catalog for sku in skus):
+        products = catalog
+    else:
+        products = await products_in(tx, skus)
     for i, sku in enumerate(skus):
         if sku not in products:
             raise invalid(
@@ -160,7 +170,11 @@ async def _count_effects(
 
 
 async def prepare(
-    tx: aiosqlite.Connection, doc: Document, shift: OpenShift | None, occurred_at: str
+    tx: aiosqlite.Connection,
+    doc: Document,
+    shift: OpenShift | None,
+    occurred_at: str,
+    catalog: dict[str, tuple[str, str]] | None = None,
 ) -> Effects:
     """Check the document against the store and work out its effects; writes nothing."""
     body = doc.model_dump(mode="json", exclude={"print", "open_drawer"})
@@ -168,7 +182,7 @@ async def prepare(
     body["shift_id"] = shift.id if shift else None
     if isinstance(doc, Sale):
         _shift_currency(doc, shift)
-        products = await _known_skus(tx, [line.sku for line in doc.lines], doc.currency)
+        products = await _known_skus(tx, [line.sku for line in doc.lines], doc.currency, catalog)
         for wire in body["lines"]:
             wire["name"] = wire["name"] or products[wire["sku"]][0]
         return Effects(body, [(ln.sku, doc.warehouse, -ln.quantity) for ln in doc.lines])

@@ -23,7 +23,7 @@ from bridge.decimals import from_milli, to_milli
 from bridge.documents import checks, effects
 from bridge.documents.errors import DocumentRejected, conflict
 from bridge.documents.models import Document, Movement, RecordedDocument, Sale
-from bridge.stock.ledger import add_movements, free_in
+from bridge.stock.ledger import add_movement_rows, free_in
 from bridge.store import Store, StoreError
 from bridge.store.outbox import append_event
 
@@ -91,8 +91,10 @@ class DocumentRecorder:
     async def record_in(self, tx: aiosqlite.Connection, doc: Document) -> Outcome:
         """Record inside the caller's transaction (imports: many documents, all or none)."""
         checks.check(doc)
-        shift = await effects.load_open_shift(tx)
-        outcome, _ = await self._record_one(tx, _Pending(doc, request_hash(doc), None), shift)  # type: ignore[arg-type]
+        pending = _Pending(doc, request_hash(doc), None)  # type: ignore[arg-type]
+        ctx = await _BatchContext.load(tx, [pending])
+        outcome = await self._record_one(tx, pending, ctx)
+        await ctx.flush(tx)
         return outcome
 
     async def get(self, document_id: str) -> RecordedDocument | None:
@@ -140,41 +142,35 @@ class DocumentRecorder:
     async def _transaction(self, batch: list[_Pending]) -> list[Outcome | Exception]:
         results: list[Outcome | Exception] = []
         async with self._store.transaction() as tx:
-            shift = await effects.load_open_shift(tx)
+            ctx = await _BatchContext.load(tx, batch)
             for pending in batch:
                 try:
-                    outcome, shift = await self._record_one(tx, pending, shift)
-                    results.append(outcome)
+                    results.append(await self._record_one(tx, pending, ctx))
                 except DocumentRejected as exc:
                     results.append(exc)
+            await ctx.flush(tx)
+            await ctx.flag_negative_stock(tx)
         return results
 
     async def _record_one(
-        self, tx: aiosqlite.Connection, pending: _Pending, shift: effects.OpenShift | None
-    ) -> tuple[Outcome, effects.OpenShift | None]:
+        self, tx: aiosqlite.Connection, pending: _Pending, ctx: _BatchContext
+    ) -> Outcome:
         doc, doc_id = pending.doc, str(pending.doc.id)
-        async with tx.execute(
-            "SELECT request_hash, body, seq, recorded_at FROM documents WHERE id = ?", (doc_id,)
-        ) as cursor:
-            existing = await cursor.fetchone()
-        if existing is not None:
-            if existing[0] != pending.digest:
+        earlier = ctx.recorded.get(doc_id)
+        if earlier is not None or doc_id in ctx.existing:
+            digest, outcome = earlier or await ctx.load_existing(tx, doc_id)
+            if digest != pending.digest:
                 raise conflict(
                     "document.id_conflict",
                     "id",
                     f"{doc_id} is already recorded with a different body; use a new id",
                 )
-            async with tx.execute(
-                "SELECT sku, warehouse, quantity_milli FROM stock_movements "
-                "WHERE document_id = ? ORDER BY id",
-                (doc_id,),
-            ) as cursor:
-                moves = [tuple(m) for m in await cursor.fetchall()]
-            recorded = _recorded(json.loads(existing[1]), existing[2], existing[3], moves)
-            return Outcome(recorded, False, []), shift
+            return Outcome(outcome.recorded, False, [])
 
+        if doc.type not in effects.CATALOG_ONLY:
+            await ctx.flush(tx)  # its checks read documents and movements written before it
         occurred = doc.occurred_at.isoformat() if doc.occurred_at else _now()
-        fx = await effects.prepare(tx, doc, shift, occurred)
+        fx = await effects.prepare(tx, doc, ctx.shift, occurred, ctx.catalog)
         # Nothing was written above; from here on a failure aborts the whole transaction.
         payload = dict(fx.body)
         payload["movements"] = [
@@ -182,9 +178,7 @@ class DocumentRecorder:
         ]
         seq = await append_event(tx, doc.type, doc_id, payload, occurred_at=occurred)
         recorded_at = _now()
-        await tx.execute(
-            "INSERT INTO documents (id, type, seq, occurred_at, recorded_at, shift_id, sale_id, "
-            "request_hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ctx.documents.append(
             (
                 doc_id,
                 doc.type,
@@ -195,15 +189,11 @@ class DocumentRecorder:
                 fx.body.get("sale_id"),
                 pending.digest,
                 json.dumps(fx.body, ensure_ascii=False, separators=(",", ":")),
-            ),
-        )
-        await add_movements(tx, seq, doc_id, fx.movements)
-        if fx.counts:
-            await tx.executemany(
-                "INSERT INTO stock_counts (document_id, sku, warehouse, counted, expected, "
-                "counted_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(doc_id, s, w, str(c), str(e), occurred) for s, w, c, e in fx.counts],
             )
+        )
+        moves = [(s, w, to_milli(q)) for s, w, q in fx.movements if q != 0]
+        ctx.movements.extend((seq, doc_id, s, w, m) for s, w, m in moves)
+        ctx.counts.extend((doc_id, s, w, str(c), str(e), occurred) for s, w, c, e in fx.counts)
         if fx.opens_shift is not None:
             await tx.execute(
                 "INSERT INTO shifts (id, currency, opening_float, opened_at) VALUES (?, ?, ?, ?)",
@@ -214,23 +204,94 @@ class DocumentRecorder:
                     occurred,
                 ),
             )
-            shift = fx.opens_shift
+            ctx.shift = fx.opens_shift
         if fx.closes_shift is not None:
             await tx.execute(
                 "UPDATE shifts SET closed_at = ?, closed_by = ? WHERE id = ?",
                 (occurred, doc_id, fx.closes_shift),
             )
-            shift = None
-        negative: list[dict[str, str]] = []
+            ctx.shift = None
+        outcome = Outcome(_recorded(fx.body, seq, recorded_at, moves), True, [])
+        ctx.recorded[doc_id] = (pending.digest, outcome)
         if isinstance(doc, Sale):
-            free = await free_in(tx, [line.sku for line in doc.lines], doc.warehouse)
-            negative = [
-                {"sku": sku, "warehouse": doc.warehouse, "free": str(value)}
-                for sku, value in free.items()
-                if value < 0
+            ctx.sales.append((outcome, doc.warehouse, [line.sku for line in doc.lines]))
+        return outcome
+
+
+class _BatchContext:
+    """What one transaction's documents share: reads done once, writes sent out together."""
+
+    def __init__(self) -> None:
+        self.shift: effects.OpenShift | None = None
+        self.existing: set[str] = set()
+        self.catalog: dict[str, tuple[str, str]] = {}
+        self.recorded: dict[str, tuple[str, Outcome]] = {}
+        self.documents: list[tuple[Any, ...]] = []
+        self.movements: list[tuple[Any, ...]] = []
+        self.counts: list[tuple[Any, ...]] = []
+        self.sales: list[tuple[Outcome, str, list[str]]] = []
+
+    @classmethod
+    async def load(cls, tx: aiosqlite.Connection, batch: list[_Pending]) -> _BatchContext:
+        ctx = cls()
+        ctx.shift = await effects.load_open_shift(tx)
+        ids = json.dumps([str(p.doc.id) for p in batch])
+        async with tx.execute(
+            "SELECT d.id FROM json_each(?) j JOIN documents d ON d.id = j.value", (ids,)
+        ) as cursor:
+            ctx.existing = {row[0] for row in await cursor.fetchall()}
+        skus = {line.sku for p in batch if isinstance(p.doc, Sale) for line in p.doc.lines}
+        if skus:
+            ctx.catalog = await effects.products_in(tx, sorted(skus))
+        return ctx
+
+    async def load_existing(self, tx: aiosqlite.Connection, doc_id: str) -> tuple[str, Outcome]:
+        async with tx.execute(
+            "SELECT request_hash, body, seq, recorded_at FROM documents WHERE id = ?", (doc_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        async with tx.execute(
+            "SELECT sku, warehouse, quantity_milli FROM stock_movements "
+            "WHERE document_id = ? ORDER BY id",
+            (doc_id,),
+        ) as cursor:
+            moves = [tuple(m) for m in await cursor.fetchall()]
+        return row[0], Outcome(_recorded(json.loads(row[1]), row[2], row[3], moves), False, [])
+
+    async def flush(self, tx: aiosqlite.Connection) -> None:
+        if self.documents:
+            await tx.executemany(
+                "INSERT INTO documents (id, type, seq, occurred_at, recorded_at, shift_id, "
+                "sale_id, request_hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.documents,
+            )
+        if self.movements:
+            await add_movement_rows(tx, self.movements)
+        if self.counts:
+            await tx.executemany(
+                "INSERT INTO stock_counts (document_id, sku, warehouse, counted, expected, "
+                "counted_at) VALUES (?, ?, ?, ?, ?, ?)",
+                self.counts,
+            )
+        self.documents, self.movements, self.counts = [], [], []
+
+    async def flag_negative_stock(self, tx: aiosqlite.Connection) -> None:
+        """Negative free stock is allowed; the sales that meet it say so (one query a warehouse)."""
+        by_warehouse: dict[str, set[str]] = {}
+        for _, warehouse, skus in self.sales:
+            by_warehouse.setdefault(warehouse, set()).update(skus)
+        free = {
+            (wh, sku): value
+            for wh, skus in by_warehouse.items()
+            for sku, value in (await free_in(tx, sorted(skus), wh)).items()
+        }
+        for outcome, warehouse, skus in self.sales:
+            outcome.negative_stock = [
+                {"sku": sku, "warehouse": warehouse, "free": str(free[(warehouse, sku)])}
+                for sku in dict.fromkeys(skus)
+                if free[(warehouse, sku)] < 0
             ]
-        moves = [(s, w, to_milli(q)) for s, w, q in fx.movements if q != 0]
-        return Outcome(_recorded(fx.body, seq, recorded_at, moves), True, negative), shift
 
 
 def _recorded(

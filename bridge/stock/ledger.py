@@ -112,6 +112,15 @@ async def physical_many_in(
         return physical_rows(await cursor.fetchall())
 
 
+async def add_movement_rows(tx: aiosqlite.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """(seq, document_id, sku, warehouse, quantity in thousandths) rows, many documents at once."""
+    await tx.executemany(
+        "INSERT INTO stock_movements (seq, document_id, sku, warehouse, quantity_milli) "
+        "VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
 async def add_movements(
     tx: aiosqlite.Connection,
     seq: int,

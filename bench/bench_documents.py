@@ -1,0 +1,125 @@
+"""Documents recorded per second through the HTTP API: 10 concurrent clients, each document durable
+(committed with synchronous=FULL) before its 201. Goal: at least 1,000/s (group commit allowed).
+
+The daemon runs as its own process, as on a till; the clients run here.
+Run: ``.venv/bin/python bench/bench_documents.py [seconds]``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+CLIENTS = 10
+SKUS = [f"SKU{i:03d}" for i in range(50)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sale(i: int) -> dict:
+    a, b = SKUS[i % 50], SKUS[(i * 7 + 3) % 50]
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "sale",
+        "currency": "CZK",
+        "lines": [
+            {"sku": a, "quantity": "1", "unit_price": "19.90", "total": "19.90"},
+            {"sku": b, "quantity": "2", "unit_price": "5.00", "total": "10.00"},
+        ],
+        "total": "29.90",
+        "payments": [{"method": "cash", "amount": "29.90"}],
+    }
+
+
+async def run(port: int, token: str, seconds: float) -> None:
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession() as session:
+        for sku in SKUS:
+            body = {"sku": sku, "name": f"Zboží {sku}", "price": "19.90", "currency": "CZK"}
+            async with session.put(
+                f"{base}/api/v1/products/{sku}", json=body, headers=headers
+            ) as r:
+                assert r.status in (200, 201), await r.text()
+        latencies: list[float] = []
+        stop_at = 0.0
+
+        async def client(n: int) -> None:
+            i = n
+            while time.perf_counter() < stop_at:
+                doc = sale(i)
+                t0 = time.perf_counter()
+                async with session.post(f"{base}/api/v1/documents", json=doc, headers=headers) as r:
+                    await r.read()
+                    assert r.status == 201, r.status
+                latencies.append(time.perf_counter() - t0)
+                i += CLIENTS
+
+        stop_at = time.perf_counter() + 1.0  # warm-up
+        await asyncio.gather(*(client(n) for n in range(CLIENTS)))
+        latencies.clear()
+        began = time.perf_counter()
+        stop_at = began + seconds
+        await asyncio.gather(*(client(n) for n in range(CLIENTS)))
+        elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    print(
+        f"documents: {len(ordered)} sales in {elapsed:.1f} s = {len(ordered) / elapsed:.0f}/s "
+        f"with {CLIENTS} clients, each durable on its 201 (goal >= 1000/s)"
+    )
+    print(
+        f"latency: p50 {ordered[len(ordered) // 2] * 1000:.1f} ms, "
+        f"p99 {ordered[int(len(ordered) * 0.99)] * 1000:.1f} ms"
+    )
+
+
+def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "till.toml"
+        config.write_text(f'[server]\nport = {port}\n[logging]\nlevel = "warning"\n')
+        env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "STATE_DIRECTORY")}
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bridge",
+                "run",
+                "--config",
+                str(config),
+                "--state-dir",
+                f"{tmp}/state",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            assert proc.stdout is not None
+            proc.stdout.readline()
+            token = proc.stdout.readline().strip().split("#token=")[1]
+            asyncio.run(run(port, token, seconds))
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        db = Path(tmp) / "state" / "tillbridge.sqlite3"
+        print(f"database: {db.stat().st_size / 1e6:.1f} MB; " + json.dumps({"clients": CLIENTS}))
+
+
+if __name__ == "__main__":
+    main()
