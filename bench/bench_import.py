@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.catalog_fixture import ean13, fill  # noqa: E402
-from bridge.documents.recorder import DocumentRecorder  # noqa: E402
-from bridge.stock.importer import ImportOptions, StockImporter  # noqa: E402
-from bridge.stock.ledger import StockLedger  # noqa: E402
-from bridge.store import Store  # noqa: E402
-from bridge.store.backup import Backups  # noqa: E402
+from bench.catalog_fixture import ean13, fill
+from bridge.documents.recorder import DocumentRecorder
+from bridge.stock.importer import ImportOptions, StockImporter
+from bridge.stock.ledger import StockLedger
+from bridge.store import Store
+from bridge.store.backup import Backups
 
 ROWS = 100_000
 

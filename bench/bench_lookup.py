@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.catalog_fixture import ean13, fill  # noqa: E402
-from bridge.catalog.repository import CatalogRepository  # noqa: E402
-from bridge.store import Store  # noqa: E402
+from bench.catalog_fixture import ean13, fill
+from bridge.catalog.repository import CatalogRepository
+from bridge.store import Store
 
 COUNT = 100_000
 LOOKUPS = 20_000
