@@ -43,13 +43,14 @@ def free_port() -> int:
 
 @dataclass
 class Till:
-    """A running daemon process and a technician token for it."""
+    """A running daemon process (syncing with a reference cloud) and a technician token for it."""
 
     port: int
     pos_origin: str
     evil_origin: str
     technician: str
     process: subprocess.Popen[bytes]
+    cloud: subprocess.Popen[bytes]
 
     @property
     def base(self) -> str:
@@ -93,7 +94,24 @@ class Till:
             time.sleep(0.05)
 
 
+def start_cloud(work: Path, till_token: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    """The project's reference cloud on a free port, with this till registered."""
+    command = [sys.executable, "-m", "bridge", "cloud", "--data-dir", str(work / "cloud")]
+    command += ["serve", "--port", "0", "--till", f"till-1:{till_token}"]
+    with (work / "cloud.err").open("wb") as err:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err)
+    assert process.stdout is not None
+    line = process.stdout.readline()  # one JSON line once it listens
+    if not line:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"cloud did not start:\n{(work / 'cloud.err').read_text()}")
+    return process, json.loads(line)
+
+
 def start_till(work: Path, pos_port: int) -> Till:
+    till_token = "till-secret-" + os.urandom(8).hex()
+    cloud, info = start_cloud(work, till_token)
     port = free_port()
     pos_origin = f"http://pos.example.test:{pos_port}"
     evil_origin = f"http://evil.example.test:{pos_port}"
@@ -106,6 +124,12 @@ allowed_origins = ["{pos_origin}"]
 
 [demo]
 enabled = true
+
+[cloud]
+url = "{info["url"]}"
+till_id = "till-1"
+token = "{till_token}"
+public_keys = ["{info["public_key"]}"]
 
 [logging]
 format = "json"
@@ -145,18 +169,22 @@ driver = "simulated-scanner"
             break
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
+            cloud.kill()
             raise RuntimeError(f"daemon did not start:\n{(work / 'daemon.err').read_text()}")
         time.sleep(0.05)
-    return Till(port, pos_origin, evil_origin, url.split("#token=", 1)[1], process)
+    return Till(port, pos_origin, evil_origin, url.split("#token=", 1)[1], process, cloud)
 
 
 def stop_till(till: Till) -> None:
-    till.process.terminate()
-    try:
-        till.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        till.process.kill()
-        till.process.wait()
+    for process in (till.process, till.cloud):
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if till.cloud.stdout is not None:
+        till.cloud.stdout.close()
 
 
 def demo_files() -> dict[str, tuple[bytes, str]]:

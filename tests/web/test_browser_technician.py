@@ -85,21 +85,41 @@ def test_drawer_opens_only_after_confirming(page: Any, till: Till) -> None:
     assert till.device("drawer")["status"]["kicks"] == kicks + 1
 
 
-def test_sync_now(page: Any, till: Till) -> None:
+def test_sync_now_pushes_to_the_cloud(page: Any, till: Till) -> None:
+    # Something to push: stock received on the till (a document whose event goes upstream).
+    till.ok(
+        "PUT",
+        "/api/v1/products/SYNC-1",
+        {"sku": "SYNC-1", "name": "Sync me", "barcodes": [], "price": "1.00", "currency": "EUR"},
+    )
+    till.ok(
+        "POST",
+        "/api/v1/documents",
+        {
+            "id": "6f1c2a7e-0000-4000-8000-000000000001",
+            "type": "stock_receipt",
+            "lines": [{"sku": "SYNC-1", "quantity": "5"}],
+        },
+    )
     login(page, till)
     page.click("nav button[data-tab=sync]")
     section = page.locator("[data-panel=sync]")
-    if till.has_route("GET", "/api/v1/sync"):
-        expect(section.locator("dl.facts")).to_contain_text("Documents waiting to go up")
-        section.locator("button", has_text="Sync now").click()
-        note = section.locator("[data-role=sync-note]")
-        expect(note).not_to_have_text("Syncing…")
-        # The page says what the daemon answered: started, or why not (e.g. no [cloud] configured).
-        status, answer = till.call("POST", "/api/v1/sync/run")
-        expected = "Sync started" if status < 300 else answer["error"]["message"]
-        expect(note).to_contain_text(expected)
-    else:
-        expect(section).to_contain_text("Sync: not available in this build.")
+    facts = section.locator("dl.facts")
+    expect(facts).to_contain_text("Documents waiting to go up")
+    expect(
+        facts.locator("dt", has_text="Sync").locator("xpath=following-sibling::dd[1]")
+    ).to_have_text("on")
+    section.locator("button", has_text="Sync now").click()
+    expect(section.locator("[data-role=sync-note]")).to_contain_text("Sync started")
+    last_push = facts.locator("dt", has_text="Last upload OK").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(last_push).not_to_have_text("—")
+    pending = facts.locator("dt", has_text="Documents waiting").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(pending).to_have_text("0")
+    assert till.ok("GET", "/api/v1/sync")["last_push_ok"]
     screenshot(page, "technician-sync")
 
 

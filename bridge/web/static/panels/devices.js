@@ -46,6 +46,11 @@ export function mount(root, ctx) {
 
   async function refresh() {
     devices = (await api("/api/v1/devices")).devices;
+    // How long an open drawer has been open: the daemon knows it even if this page was not open.
+    await Promise.allSettled(devices.filter((d) => d.kind === "drawer" && d.status?.open).map(async (d) => {
+      const state = await api(`/api/v1/drawers/${encodeURIComponent(d.id)}`);
+      if (state.open_for_s !== null && state.open_for_s !== undefined) drawerOpenedAt.set(d.id, Date.now() - state.open_for_s * 1000);
+    }));
     ctx.setDevices(devices);
     render();
   }

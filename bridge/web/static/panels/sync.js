@@ -1,8 +1,11 @@
 // Sync with the cloud: what is pending, last success and error each way, and "sync now".
 import { api, isMissingRoute } from "../lib/api.js";
-import { duration, facts, h, notAvailable, time } from "../lib/dom.js";
+import { duration, facts, h, notAvailable, table, time } from "../lib/dom.js";
 
 const LABELS = [
+  ["enabled", "Sync", (v) => (v ? "on" : "off: no [cloud] url in the config")],
+  ["push_state", "Upload", (v) => v],
+  ["pull_state", "Download", (v) => v],
   ["pending", "Documents waiting to go up", (v) => v],
   ["oldest_pending_age_s", "Oldest waiting for", duration],
   ["last_push_ok", "Last upload OK", time],
@@ -14,6 +17,8 @@ const LABELS = [
   ["config_version", "Config version", (v) => v],
   ["config_applied_at", "Config applied", time],
   ["cursor", "Download cursor", (v) => v],
+  ["last_reconciliation", "Last full reconciliation", time],
+  ["next_retry_s", "Next retry in", duration],
 ];
 
 export function mount(root, ctx) {
@@ -26,7 +31,11 @@ export function mount(root, ctx) {
     try {
       const state = await api("/api/v1/sync");
       const known = LABELS.filter(([key]) => key in state).map(([key, label, fmt]) => [label, state[key] === null ? "—" : String(fmt(state[key]))]);
-      body.replaceChildren(facts(known));
+      const alert = state.alert ? h("p", { className: "error", dataset: { role: "sync-alert" } }, `${state.alert.message} (${state.alert.code}, since ${time(state.alert.since)})`) : null;
+      const quarantined = state.quarantined?.length
+        ? [h("h3", {}, "Quarantined (check them in the backoffice)"), table(Object.keys(state.quarantined[0]), state.quarantined)]
+        : [];
+      body.replaceChildren(...[alert, facts(known), ...quarantined].filter(Boolean));
     } catch (error) {
       if (isMissingRoute(error)) {
         button.hidden = true;
