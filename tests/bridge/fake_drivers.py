@@ -25,7 +25,7 @@ class FakeScanner(Scanner):
         self.is_open = False
 
     async def open(self) -> None:
-        state = Path(self.options.control).read_text().strip()  # noqa: ASYNC240 - a tiny test file
+        state = Path(self.options.control).read_text().strip()
         if state == "broken":
             raise DeviceConfigError("the fake scanner's options are wrong")
         if state != "present":
