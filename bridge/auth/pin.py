@@ -52,18 +52,13 @@ def hash_pin_blocking(pin: str, salt: bytes | None = None) -> str:
 def verify_pin_blocking(pin: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        candidate = hashlib.scrypt(
-            pin.encode(),
-            salt=bytes.fromhex(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            maxmem=64 * 1024 * 1024,
-        )
+        params = {"n": int(n), "r": int(r), "p": int(p), "salt": bytes.fromhex(salt)}
     except ValueError:
+        return False  # not a hash this code wrote: no PIN matches it
+    if scheme != "scrypt":
         return False
+    # An scrypt failure (out of memory) raises: it must not count as a wrong PIN.
+    candidate = hashlib.scrypt(pin.encode(), maxmem=64 * 1024 * 1024, **params)  # type: ignore[arg-type]
     return hmac.compare_digest(candidate.hex(), digest)
 
 

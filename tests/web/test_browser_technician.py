@@ -165,3 +165,50 @@ def test_every_panel_renders_at_till_size(page: Any, till: Till) -> None:
         page.locator("button", has_text="Download support bundle").click()
     assert download.value.suggested_filename.startswith("tillbridge-support-")
     assert page.errors == []
+
+
+def test_print_queue_shows_a_waiting_job_and_cancels_it(page: Any, till: Till) -> None:
+    login(page, till)
+    page.click("nav button[data-tab=printing]")
+    till.ok("POST", "/api/v1/printers/receipt/condition", {"paper_out": True})
+    try:
+        job = till.ok(
+            "POST", "/api/v1/printers/receipt/jobs", {"receipt": {"blocks": [{"text": "x"}]}}
+        )
+        row = page.locator(f'tr[data-job="{job["job"]["id"]}"]')
+        expect(row).to_contain_text("waiting")
+        expect(row).to_contain_text("paper_out")
+        row.locator("button", has_text="Cancel").click()
+        expect(row).to_contain_text("cancelled")
+        expect(row.locator("button")).to_have_count(0)
+        assert till.ok("GET", f"/api/v1/jobs/{job['job']['id']}")["job"]["state"] == "cancelled"
+    finally:
+        till.ok("POST", "/api/v1/printers/receipt/condition", {"paper_out": False})
+
+
+def test_stock_import_dry_run_reports_and_changes_nothing(page: Any, till: Till) -> None:
+    till.ok(
+        "PUT",
+        "/api/v1/products/COUNT-1",
+        {
+            "sku": "COUNT-1",
+            "name": "Counted",
+            "barcodes": ["8591111"],
+            "price": "1.00",
+            "currency": "EUR",
+        },
+    )
+    before = till.call("GET", "/api/v1/stock/COUNT-1")
+    login(page, till)
+    page.click("nav button[data-tab=stock]")
+    section = page.locator("[data-panel=stock]")
+    section.locator("input[type=file]").set_input_files(
+        {"name": "count.csv", "mimeType": "text/csv", "buffer": b"code;quantity\n8591111;7\n"}
+    )
+    section.locator("button", has_text="Import").click()
+    report = section.locator(".report")
+    expect(report).to_contain_text("Dry run: nothing was changed.")
+    assert till.call("GET", "/api/v1/stock/COUNT-1") == before
+    section.locator("button", has_text="Back up now").click()
+    expect(section.locator("[data-role=backups] table")).to_contain_text("api")
+    screenshot(page, "technician-stock-import")

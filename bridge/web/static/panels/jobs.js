@@ -41,7 +41,7 @@ export function mount(root, ctx) {
 
   function buttons(job) {
     const out = [];
-    if (job.state === "failed" || job.state === "cancelled") out.push(action("Reprint", `/api/v1/jobs/${job.id}/reprint`));
+    if (job.state === "failed") out.push(action("Reprint", `/api/v1/jobs/${job.id}/reprint`));
     if (job.state === "queued" || job.state === "waiting") out.push(action("Cancel", `/api/v1/jobs/${job.id}/cancel`));
     return out;
   }

@@ -23,7 +23,7 @@ export function mount(root) {
   } }, file, h("label", {}, "Warehouse ", warehouse), h("label", {}, dryRun, " dry run"), h("button", { type: "submit" }, "Import"));
 
   const discrepancies = h("div", {});
-  const backups = h("div", {});
+  const backups = h("div", { dataset: { role: "backups" } });
   root.append(
     h("h3", {}, "Stock import"), importForm, report,
     h("h3", {}, "Discrepancies"), h("button", { type: "button", onclick: loadDiscrepancies }, "Show discrepancy report"), discrepancies,
