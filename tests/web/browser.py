@@ -51,6 +51,7 @@ class Till:
     technician: str
     process: subprocess.Popen[bytes]
     cloud: subprocess.Popen[bytes]
+    cloud_token: str
 
     @property
     def base(self) -> str:
@@ -172,7 +173,9 @@ driver = "simulated-scanner"
             cloud.kill()
             raise RuntimeError(f"daemon did not start:\n{(work / 'daemon.err').read_text()}")
         time.sleep(0.05)
-    return Till(port, pos_origin, evil_origin, url.split("#token=", 1)[1], process, cloud)
+    return Till(
+        port, pos_origin, evil_origin, url.split("#token=", 1)[1], process, cloud, till_token
+    )
 
 
 def stop_till(till: Till) -> None:

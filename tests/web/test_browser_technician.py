@@ -3,7 +3,9 @@ escaped device and scan strings, and screenshots at the till's 1024×768."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
@@ -159,11 +161,18 @@ def test_every_panel_renders_at_till_size(page: Any, till: Till) -> None:
     page.locator("button", has_text="New pairing code").click()
     code = page.locator("[data-role=pairing-code]")
     expect(code).to_have_text(re.compile(r"^\d{4} \d{4}$"))
+    page.locator("button", has_text="Print code").click()
+    expect(page.locator("[data-panel=pairing]")).to_contain_text("Printing (job")
     page.click("nav button[data-tab=logs]")
     expect(page.locator(".logs")).to_contain_text("device.online")
     with page.expect_download() as download:
         page.locator("button", has_text="Download support bundle").click()
     assert download.value.suggested_filename.startswith("tillbridge-support-")
+    bundle = json.loads(Path(download.value.path()).read_text())
+    assert bundle["config"]["settings"]["cloud"]["token"] == "***"
+    assert till.cloud_token not in json.dumps(bundle)
+    assert {d["id"] for d in bundle["devices"]} == {"receipt", "drawer", "scanner"}
+    assert bundle["sync"]["enabled"] is True and bundle["logs"]
     assert page.errors == []
 
 
