@@ -41,10 +41,11 @@ export function facts(entries) {
   return h("dl", { className: "facts" }, ...entries.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "—")]));
 }
 
-/** A table from rows of plain values (objects), columns in the order given. */
+/** A table from rows of plain values (objects); columns are keys, headed by the key made readable. */
 export function table(columns, rows, extra) {
+  const label = (key) => key.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
   return h("table", {},
-    h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", {}, c)), extra ? h("th", {}) : null)),
+    h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", {}, label(c))), extra ? h("th", {}) : null)),
     h("tbody", {}, ...rows.map((row) => h("tr", {}, ...columns.map((c) => h("td", {}, format(row[c]))), extra ? h("td", {}, extra(row)) : null))));
 }
 
