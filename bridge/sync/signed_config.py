@@ -9,14 +9,15 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from bridge.config.loader import ConfigError, LoadedConfig, parse_config_data
 from bridge.sync.protocol import ConfigEnvelope, canonical_json
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 #: Sections the cloud may set; the rest (server, auth, store, cloud itself) stays the local file's.
 CLOUD_SECTIONS = frozenset({"devices", "drawers", "printing"})
@@ -29,6 +30,9 @@ class ConfigRejected(Exception):
 
 
 def _public_keys(keys: list[str]) -> list[Ed25519PublicKey]:
+    # Imported here: cryptography costs ~6 MB of memory, and a till without a cloud never needs it.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     out = []
     for key in keys:
         try:
@@ -46,6 +50,8 @@ def check_signature(data: dict[str, Any], keys: list[str]) -> None:
         raw = base64.b64decode(signature, validate=True)
     except (ValueError, binascii.Error):
         raise ConfigRejected("config.bad_signature", "signature is not base64") from None
+    from cryptography.exceptions import InvalidSignature
+
     message = canonical_json({k: v for k, v in data.items() if k != "signature"})
     for key in _public_keys(keys):
         try:
