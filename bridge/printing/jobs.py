@@ -106,9 +106,16 @@ class JobRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def insert(self, tx: aiosqlite.Connection, job: Job) -> None:
-        await tx.execute(
-            f"INSERT INTO print_jobs ({_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+    async def insert(self, tx: aiosqlite.Connection, job: Job) -> Job | None:
+        """Insert ``job``; the job already stored under its idempotency key instead, if any.
+
+        One statement, one trip to the writer thread: a fresh key (the usual case) costs no
+        separate look-up inside the transaction.
+        """
+        rows = await tx.execute_fetchall(
+            f"INSERT INTO print_jobs ({_COLUMNS}) VALUES ({', '.join('?' * 14)}) "
+            "ON CONFLICT (printer, idempotency_key) WHERE idempotency_key IS NOT NULL "
+            "DO NOTHING RETURNING id",
             (
                 job.id,
                 job.printer,
@@ -126,14 +133,17 @@ class JobRepository:
                 job.updated_at,
             ),
         )
+        if rows:
+            return None
+        assert job.idempotency_key is not None  # only that index can conflict
+        return await self.by_key(tx, job.printer, job.idempotency_key)
 
     async def by_key(self, tx: aiosqlite.Connection, printer: str, key: str) -> Job | None:
-        async with tx.execute(
+        rows = await tx.execute_fetchall(
             f"SELECT {_COLUMNS} FROM print_jobs WHERE printer = ? AND idempotency_key = ?",
             (printer, key),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return Job.from_row(row) if row else None
+        )
+        return next((Job.from_row(row) for row in rows), None)
 
     async def get(self, job_id: str) -> Job | None:
         row = await self._store.fetchone(
@@ -179,11 +189,10 @@ class JobRepository:
         """Move a job to ``state`` if it is in one of ``only_from``; the updated job, or None."""
         marks = ", ".join("?" * len(only_from))
         async with self._store.transaction() as tx:
-            async with tx.execute(
+            rows = await tx.execute_fetchall(
                 f"UPDATE print_jobs SET state = ?, reason = ?, message = ?, updated_at = ?, "
                 f"attempts = attempts + ? WHERE id = ? AND state IN ({marks}) "
                 f"RETURNING {_COLUMNS}",
                 (state, reason, message, now(), int(attempt), job_id, *only_from),
-            ) as cursor:
-                row = await cursor.fetchone()
-        return Job.from_row(row) if row else None
+            )
+        return next((Job.from_row(row) for row in rows), None)

@@ -311,17 +311,15 @@ class PrintQueue:
 
     async def _enqueue(self, lane: _Lane, job: Job) -> tuple[Job, bool]:
         async with self._store.transaction() as tx:
-            if job.idempotency_key is not None:
-                first = await self.jobs.by_key(tx, job.printer, job.idempotency_key)
-                if first is not None:
-                    if first.request_hash != job.request_hash:
-                        raise IdempotencyConflict(
-                            f"Idempotency-Key {job.idempotency_key!r} was used for a different "
-                            f"job ({first.id}); use a new key for a new receipt.",
-                            job=first,
-                        )
-                    return first, False
-            await self.jobs.insert(tx, job)
+            first = await self.jobs.insert(tx, job)
+        if first is not None:
+            if first.request_hash != job.request_hash:
+                raise IdempotencyConflict(
+                    f"Idempotency-Key {job.idempotency_key!r} was used for a different "
+                    f"job ({first.id}); use a new key for a new receipt.",
+                    job=first,
+                )
+            return first, False
         self._publish(job)
         lane.pending.append(job.id)
         lane.wake.set()
