@@ -133,10 +133,13 @@ class Store:
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                await conn.execute("COMMIT")
             except BaseException:
-                await conn.execute("ROLLBACK")
+                # Also when COMMIT itself fails (disk full, I/O error): a transaction left open
+                # would wedge the single writer, and every later BEGIN IMMEDIATE would fail.
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
                 raise
-            await conn.execute("COMMIT")
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         conn = self._require(self._reader)

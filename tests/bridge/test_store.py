@@ -105,3 +105,24 @@ async def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 def test_migrations_are_numbered_from_one() -> None:
     numbers = [n for n, _, _ in _migrations()]
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+async def test_a_failed_commit_leaves_the_writer_usable(tmp_path: Path) -> None:
+    """A COMMIT that fails (here: a deferred foreign key broken) must not wedge the single writer."""
+    store = await open_store(tmp_path / "db.sqlite3")
+    try:
+        async with store.transaction() as tx:
+            await tx.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+            await tx.execute(
+                "CREATE TABLE child (pid INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+            )
+        with pytest.raises(sqlite3.IntegrityError):
+            async with store.transaction() as tx:
+                await tx.execute("INSERT INTO child (pid) VALUES (42)")  # fails only at COMMIT
+        async with store.transaction() as tx:  # the writer still works
+            await tx.execute("INSERT INTO meta (key, value) VALUES ('after', 'ok')")
+        row = await store.fetchone("SELECT value FROM meta WHERE key = 'after'")
+        assert row is not None and row[0] == "ok"
+        assert await store.fetchone("SELECT * FROM child") is None
+    finally:
+        await store.close()
