@@ -48,6 +48,7 @@ from bridge.store.lock import DaemonLock, LockBusy
 from bridge.sync.routes import SYNC
 from bridge.sync.routes import routes as sync_routes
 from bridge.sync.wiring import build_sync, sync_ctx
+from bridge.web.pages import PAGE_ASSETS, PageAssets, page_assets_ctx
 from bridge.web.pages import routes as page_routes
 from drivers.registry import DriverRegistry
 
@@ -153,12 +154,23 @@ def create_app(
     app[keys.DAEMON_LOCK] = DaemonLock(state_dir)
     app[SYNC] = sync
 
+    app[PAGE_ASSETS] = PageAssets()
+
+    # Started in this order, stopped in reverse.
     app.cleanup_ctx.extend(
-        [_daemon_lock_ctx, _store_ctx, _documents_ctx, _scans_ctx, _devices_ctx, _printing_ctx]
+        [
+            _log_ring_ctx,
+            page_assets_ctx,
+            _daemon_lock_ctx,
+            _store_ctx,
+            _documents_ctx,
+            _scans_ctx,
+            _devices_ctx,
+            _printing_ctx,
+            sync_ctx,  # after devices: a signed config reopens them
+        ]
     )
-    app.cleanup_ctx.append(sync_ctx)  # after devices: a signed config reopens them
     app.on_shutdown.append(_close_websockets)
-    app.cleanup_ctx.insert(0, _log_ring_ctx)
     return app
 
 

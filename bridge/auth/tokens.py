@@ -58,7 +58,7 @@ class TokenStore:
         self, role: Role, name: str, *, source: str, ttl: timedelta | None = None
     ) -> IssuedToken:
         token = TOKEN_PREFIX + secrets.token_urlsafe(24)  # 192 bits
-        token_id = secrets.token_hex(4)
+        token_id = secrets.token_hex(8)  # 64 bits: ids never collide in practice
         created = now_utc()
         expires = rfc3339(created + ttl) if ttl is not None else None
         async with self._store.transaction() as tx:

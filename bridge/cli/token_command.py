@@ -67,12 +67,12 @@ async def _token(args: argparse.Namespace, db_path, ttl: timedelta | None) -> in
         if args.token_command == "list":
             rows = await tokens.list()
             print(
-                f"{'ID':<10}{'ROLE':<12}{'STATE':<9}{'SOURCE':<12}{'CREATED':<22}{'EXPIRES':<22}NAME"
+                f"{'ID':<18}{'ROLE':<12}{'STATE':<9}{'SOURCE':<12}{'CREATED':<22}{'EXPIRES':<22}NAME"
             )
             for t in rows:
                 state = "active" if t.active else ("revoked" if t.revoked_at else "expired")
                 print(
-                    f"{t.id:<10}{t.role.value:<12}{state:<9}{t.source:<12}{t.created_at:<22}"
+                    f"{t.id:<18}{t.role.value:<12}{state:<9}{t.source:<12}{t.created_at:<22}"
                     f"{t.expires_at or '-':<22}{t.name}"
                 )
             return 0

@@ -6,7 +6,9 @@ so no request can walk out of the package directory.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import AsyncIterator
 from importlib import resources
 
 from aiohttp import web
@@ -42,17 +44,44 @@ CONTENT_TYPES = {
 _NAME = re.compile(r"^(?:[a-z0-9_-]+/)?[a-z0-9_-]+\.(?:js|css|html)$")
 
 
-def _asset(*parts: str) -> bytes | None:
-    node = resources.files("bridge.web")
-    for part in parts:
-        node = node.joinpath(part)
-    return node.read_bytes() if node.is_file() else None
+class PageAssets:
+    """Every page file, read once at start-up off the event loop, so no request touches the disk."""
+
+    FOLDERS = ("static", "client", "demo")
+
+    def __init__(self) -> None:
+        self._files: dict[str, bytes] = {}
+
+    def load_blocking(self) -> None:
+        root = resources.files("bridge.web")
+        files: dict[str, bytes] = {}
+        for folder in self.FOLDERS:
+            pending = [(folder, root.joinpath(folder))]
+            while pending:
+                prefix, node = pending.pop()
+                for entry in node.iterdir():
+                    if entry.is_dir():
+                        pending.append((f"{prefix}/{entry.name}", entry))
+                    elif entry.is_file():
+                        files[f"{prefix}/{entry.name}"] = entry.read_bytes()
+        self._files = files
+
+    def get(self, *parts: str) -> bytes | None:
+        return self._files.get("/".join(parts))
 
 
-def _file(folder: str, name: str, headers: dict[str, str]) -> web.Response:
+PAGE_ASSETS = web.AppKey("page_assets", PageAssets)
+
+
+async def page_assets_ctx(app: web.Application) -> AsyncIterator[None]:
+    await asyncio.to_thread(app[PAGE_ASSETS].load_blocking)
+    yield
+
+
+def _file(request: web.Request, folder: str, name: str, headers: dict[str, str]) -> web.Response:
     if not _NAME.match(name):
         raise web.HTTPNotFound()
-    body = _asset(folder, *name.split("/"))
+    body = request.app[PAGE_ASSETS].get(folder, *name.split("/"))
     if body is None:
         raise web.HTTPNotFound()
     suffix = name[name.rindex(".") :]
@@ -62,19 +91,19 @@ def _file(folder: str, name: str, headers: dict[str, str]) -> web.Response:
 
 
 async def index(request: web.Request) -> web.Response:
-    return _file("static", "index.html", SECURITY_HEADERS)
+    return _file(request, "static", "index.html", SECURITY_HEADERS)
 
 
 async def static(request: web.Request) -> web.Response:
-    return _file("static", request.match_info["name"], SECURITY_HEADERS)
+    return _file(request, "static", request.match_info["name"], SECURITY_HEADERS)
 
 
 async def client_js(request: web.Request) -> web.Response:
-    return _file("client", "client.js", CLIENT_HEADERS)
+    return _file(request, "client", "client.js", CLIENT_HEADERS)
 
 
 async def client_dts(request: web.Request) -> web.Response:
-    body = _asset("client", "client.d.ts")
+    body = request.app[PAGE_ASSETS].get("client", "client.d.ts")
     assert body is not None, "client.d.ts ships with the package"
     return web.Response(
         body=body, content_type="application/typescript", charset="utf-8", headers=CLIENT_HEADERS
@@ -88,12 +117,12 @@ def _demo_enabled(request: web.Request) -> None:
 
 async def demo_index(request: web.Request) -> web.Response:
     _demo_enabled(request)
-    return _file("demo", "index.html", SECURITY_HEADERS)
+    return _file(request, "demo", "index.html", SECURITY_HEADERS)
 
 
 async def demo_file(request: web.Request) -> web.Response:
     _demo_enabled(request)
-    return _file("demo", request.match_info["name"], SECURITY_HEADERS)
+    return _file(request, "demo", request.match_info["name"], SECURITY_HEADERS)
 
 
 async def demo_redirect(request: web.Request) -> web.Response:
