@@ -19,18 +19,40 @@ ProductLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 class ScanService:
     """Decouples the scanner's read loop from lookups: the driver callback only enqueues."""
 
-    def __init__(self, bus: EventBus, lookup: ProductLookup | None = None) -> None:
+    #: Far beyond any human scanning (minutes of scans at 50/s): only a flooding device fills it.
+    MAX_PENDING = 10_000
+
+    def __init__(
+        self, bus: EventBus, lookup: ProductLookup | None = None, max_pending: int = MAX_PENDING
+    ) -> None:
         self._bus = bus
         self._lookup = lookup
-        # Unbounded on purpose: scans arrive at human speed and must never be dropped.
-        self._queue: asyncio.Queue[tuple[str, ScanRead]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[str, ScanRead]] = asyncio.Queue(max_pending)
         self._task: asyncio.Task[None] | None = None
+        self.dropped = 0
 
     def set_lookup(self, lookup: ProductLookup | None) -> None:
         self._lookup = lookup
 
     def on_scan(self, device_id: str, scan: ScanRead) -> None:
-        self._queue.put_nowait((device_id, scan))
+        try:
+            self._queue.put_nowait((device_id, scan))
+        except asyncio.QueueFull:
+            # A device flooding faster than lookups drain: drop and say so, never grow unbounded.
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning(
+                    "scan.dropped", device=device_id, dropped=self.dropped, reason="queue full"
+                )
+            self._bus.publish(
+                "device",
+                {
+                    "device": device_id,
+                    "event": "scan_discarded",
+                    "reason": "queue_full",
+                    "detail": {},
+                },
+            )
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="scan-service")
