@@ -7,30 +7,48 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    pass
+if TYPE_CHECKING:  # the classes only name the types; importing them here would load everything
+    from bridge.api.routing import RouteSpec
+    from bridge.api.security import OriginPolicy
+    from bridge.api.ws_hub import WebSocketHub
+    from bridge.auth.pairing import PairingCodes
+    from bridge.auth.pin import PinGuard, PinStore
+    from bridge.auth.tokens import TokenStore
+    from bridge.catalog.repository import CatalogRepository
+    from bridge.config.loader import LoadedConfig
+    from bridge.devices.manager import DeviceManager
+    from bridge.documents.recorder import DocumentRecorder
+    from bridge.drawers.service import DrawerService
+    from bridge.events.bus import EventBus
+    from bridge.logging_setup import LogRing
+    from bridge.printing.queue import PrintQueue
+    from bridge.services.scans import ScanService
+    from bridge.stock.ledger import StockLedger
+    from bridge.store import Store
+    from bridge.store.backup import Backups
+    from bridge.store.lock import DaemonLock
 
-CONFIG = web.AppKey("config", "LoadedConfig")
-STATE_DIR = web.AppKey("state_dir", Path)
-STORE = web.AppKey("store", "Store")
-TOKENS = web.AppKey("tokens", "TokenStore")
-PAIRING = web.AppKey("pairing", "PairingCodes")
-BUS = web.AppKey("bus", "EventBus")
-SCANS = web.AppKey("scans", "ScanService")
-DEVICES = web.AppKey("devices", "DeviceManager")
-WS_HUB = web.AppKey("ws_hub", "WebSocketHub")
-ORIGINS = web.AppKey("origins", "OriginPolicy")
-ROUTE_SPECS = web.AppKey("route_specs", "dict[object, RouteSpec]")
+CONFIG: web.AppKey[LoadedConfig] = web.AppKey("config")
+STATE_DIR: web.AppKey[Path] = web.AppKey("state_dir")
+STORE: web.AppKey[Store] = web.AppKey("store")
+TOKENS: web.AppKey[TokenStore] = web.AppKey("tokens")
+PAIRING: web.AppKey[PairingCodes] = web.AppKey("pairing")
+BUS: web.AppKey[EventBus] = web.AppKey("bus")
+SCANS: web.AppKey[ScanService] = web.AppKey("scans")
+DEVICES: web.AppKey[DeviceManager] = web.AppKey("devices")
+WS_HUB: web.AppKey[WebSocketHub] = web.AppKey("ws_hub")
+ORIGINS: web.AppKey[OriginPolicy] = web.AppKey("origins")
+ROUTE_SPECS: web.AppKey[dict[object, RouteSpec]] = web.AppKey("route_specs")
 # Technician page (issue 8)
-PINS = web.AppKey("pins", "PinStore")
-PIN_GUARD = web.AppKey("pin_guard", "PinGuard")
-LOG_RING = web.AppKey("log_ring", "LogRing")
+PINS: web.AppKey[PinStore] = web.AppKey("pins")
+PIN_GUARD: web.AppKey[PinGuard] = web.AppKey("pin_guard")
+LOG_RING: web.AppKey[LogRing] = web.AppKey("log_ring")
 # Catalog, stock and documents (issue 6)
-CATALOG = web.AppKey("catalog", "CatalogRepository")
-STOCK = web.AppKey("stock", "StockLedger")
-DOCUMENTS = web.AppKey("documents", "DocumentRecorder")
-BACKUPS = web.AppKey("backups", "Backups")
-DAEMON_LOCK = web.AppKey("daemon_lock", "DaemonLock")
+CATALOG: web.AppKey[CatalogRepository] = web.AppKey("catalog")
+STOCK: web.AppKey[StockLedger] = web.AppKey("stock")
+DOCUMENTS: web.AppKey[DocumentRecorder] = web.AppKey("documents")
+BACKUPS: web.AppKey[Backups] = web.AppKey("backups")
+DAEMON_LOCK: web.AppKey[DaemonLock] = web.AppKey("daemon_lock")
 # Print queue and cash drawers (issue 4)
-PRINT_QUEUE = web.AppKey("print_queue", "PrintQueue")
-DRAWERS = web.AppKey("drawers", "DrawerService")
+PRINT_QUEUE: web.AppKey[PrintQueue] = web.AppKey("print_queue")
+DRAWERS: web.AppKey[DrawerService] = web.AppKey("drawers")
