@@ -1,14 +1,12 @@
 """Reading an import file into rows of text cells: CSV in any delimiter and in UTF-8, UTF-16,
-Windows-1251 or Windows-1250 (BOM or not), `.xlsx` and the older `.xls`."""
+Windows-1251 or Windows-1250 (BOM or not) here; `.xlsx` and the older `.xls` in `workbooks`."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 Row = tuple[int, list[str]]  # line number as a person would count it, cells
 
@@ -26,18 +24,6 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def _ascii_letter(byte: int) -> bool:
@@ -126,51 +112,6 @@ def read_csv(raw: bytes, encoding: str | None, delimiter: str | None) -> Table:
     return Table("csv", rows, used, sep)
 
 
-def read_xlsx(raw: bytes, sheet: str | None) -> Table:
-    import openpyxl  # heavy; only when an Excel file comes
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FileUnreadable(f"not a readable .xlsx workbook ({exc})") from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise FileUnreadable(f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")
-        ws = book[sheet] if sheet else book.worksheets[0]
-        rows: list[Row] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_cell(v) for v in values]
-            if any(cells):
-                rows.append((number, cells))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileUnreadable(f"the .xlsx workbook is damaged ({exc})") from None
-    finally:
-        book.close()
-    return Table("xlsx", rows)
-
-
-def read_xls(raw: bytes, sheet: str | None) -> Table:
-    import xlrd
-
-    try:
-        book = xlrd.open_workbook(file_contents=raw, on_demand=True)
-    except Exception as exc:  # xlrd raises many kinds for a damaged file
-        raise FileUnreadable(f"not a readable .xls workbook ({exc})") from None
-    try:
-        if sheet is not None and sheet not in book.sheet_names():
-            raise FileUnreadable(f"no sheet {sheet!r}; sheets: {', '.join(book.sheet_names())}")
-        ws = book.sheet_by_name(sheet) if sheet else book.sheet_by_index(0)
-        rows: list[Row] = []
-        for index in range(ws.nrows):
-            cells = [_cell(v) for v in ws.row_values(index)]
-            if any(cells):
-                rows.append((index + 1, cells))
-    finally:
-        book.release_resources()
-    return Table("xls", rows)
-
-
 def read_table(
     raw: bytes,
     *,
@@ -182,7 +123,11 @@ def read_table(
     if not raw.strip():
         raise FileUnreadable("the file is empty")
     if raw.startswith(b"PK\x03\x04"):
+        from bridge.stock.workbooks import read_xlsx
+
         return read_xlsx(raw, sheet)
     if raw.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        from bridge.stock.workbooks import read_xls
+
         return read_xls(raw, sheet)
     return read_csv(raw, encoding, delimiter)

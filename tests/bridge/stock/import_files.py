@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 Rows = Sequence[Sequence[object]]
 
@@ -33,13 +33,25 @@ def csv_bytes(
     return (codecs.BOM_UTF8 + data) if bom else data
 
 
-def xlsx_bytes(rows: Rows) -> bytes:
+def xlsx_bytes(
+    rows: Rows,
+    *,
+    cells: Mapping[str, object] | None = None,
+    sheets: Mapping[str, Rows] | None = None,
+) -> bytes:
+    """`cells` puts values at references such as "XFD1048576"; `sheets` adds named sheets."""
     import openpyxl
 
     book = openpyxl.Workbook()
     sheet = book.active
     for row in rows:
         sheet.append(list(row))
+    for ref, value in (cells or {}).items():
+        sheet[ref] = value
+    for name, extra in (sheets or {}).items():
+        added = book.create_sheet(name)
+        for row in extra:
+            added.append(list(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -70,6 +70,58 @@ async def test_excel_files_with_numeric_barcodes(catalog: Api, make: Any) -> Non
     assert (await stock(catalog, "B2"))["physical"] == "2.500"
 
 
+@pytest.mark.parametrize("make", [xlsx_bytes, xls_bytes], ids=["xlsx", "xls"])
+async def test_excel_rows_and_columns_count_as_excel_shows_them(catalog: Api, make: Any) -> None:
+    await put_products(
+        catalog, product("007", "Leading zeros"), product("D4", "EAN", barcodes=["4006381333931"])
+    )
+    rows = [
+        (None, "Stock count", None, None),
+        (None, None, None, None),
+        (None, "007", "text code", 1.5),  # row 3: a code typed as text keeps its zeros
+        (None, 4006381333931, "barcode stored as a number", 2),
+        (None, "D4", "same product again", 3),  # row 5 refused: D4 counted twice
+        (None, "C3", "no count", None),  # row 6 refused: empty quantity
+    ]
+    status, body = await upload(catalog, make(rows), code_column="2", quantity_column="4")
+    assert status == 201, body
+    report = body["report"]
+    assert report["applied"] == 2
+    refused = {r["line"]: r["reason"] for r in report["refused"]}
+    assert sorted(refused) == [1, 5, 6]  # the title row is not a code either
+    assert "line 4" in refused[5] and "empty" in refused[6]
+    assert (await stock(catalog, "007"))["physical"] == "1.500"
+    assert (await stock(catalog, "D4"))["physical"] == "2.000"
+
+
+async def test_a_formula_error_in_excel_refuses_its_row(catalog: Api) -> None:
+    rows = [("code", "qty"), ("A1", "#N/A"), ("B2", 4)]
+    status, body = await upload(catalog, xlsx_bytes(rows))
+    assert status == 201, body
+    assert [r["line"] for r in body["report"]["refused"]] == [2]
+    assert await stock(catalog, "A1") is None
+    assert (await stock(catalog, "B2"))["physical"] == "4.000"
+
+
+async def test_excel_sheet_chosen_by_name(catalog: Api) -> None:
+    raw = xlsx_bytes([("notes",)], sheets={"Sklad": [("Kód", "Množství"), ("B2", 6)]})
+    status, body = await upload(catalog, raw, sheet="Sklad")
+    assert status == 201, body
+    assert (await stock(catalog, "B2"))["physical"] == "6.000"
+    status, body = await upload(catalog, raw, sheet="Lager")
+    assert status == 422 and "Sklad" in body["error"]["message"]
+
+
+async def test_a_stray_cell_far_from_the_data_is_refused_with_advice(catalog: Api) -> None:
+    raw = xlsx_bytes([("code", "qty"), ("A1", 1)], cells={"XFD1048576": "x"})
+    status, body = await upload(catalog, raw)
+    assert status == 422, body
+    message = body["error"]["message"]
+    assert "XFD" in message and "1048576" in message and "Ctrl+End" in message
+    assert await stock(catalog, "A1") is None
+    assert catalog.daemon.app[keys.BACKUPS].list() == []
+
+
 async def test_refused_rows_are_reported_with_line_numbers(catalog: Api) -> None:
     rows = [
         ("code", "name", "quantity"),
