@@ -7,6 +7,12 @@ in ``waiting``, and the lane sleeps until the device manager reports a change of
 A job goes to ``printing`` durably before its first byte is sent; one found in ``printing`` at
 start-up, or cut off mid-write (``PrintInterrupted``), may be partly on paper and goes to
 ``failed``/``uncertain``: only a person reprints it.
+
+Latency: a job submitted to an idle lane has its status query started alongside its insert
+(the printer answers while SQLite syncs), and the worker takes the job as inserted instead of
+reading it back. The status is still asked after the previous job ended and before ``printing``
+is committed; it is used only if no other job went out since and it is younger than
+``STATUS_MAX_AGE_S``.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from drivers.simulated.printer import SimulatedPrinter
 log = structlog.get_logger(__name__)
 
 STOP_GRACE_S = 3.0
+#: A status asked alongside a job's insert is trusted for that job only this long.
+STATUS_MAX_AGE_S = 0.5
 RESTART_MESSAGE = (
     "the daemon stopped while this job was being sent; part of it may have printed. "
     "Check the paper, then reprint it from the technician page if needed."
@@ -94,14 +102,47 @@ def waiting_reason(error: DeviceError) -> str:
     return reason if reason in ("paper_out", "cover_open", "offline", "fault") else "offline"
 
 
+Readiness = tuple[Printer | None, DeviceError | None]
+
+
+@dataclass(eq=False)
+class _StatusCheck:
+    """A status query started for one job while it was being stored."""
+
+    task: asyncio.Task[Readiness]
+    #: ``_Lane.sent`` when it started: the check is stale once another job went out.
+    sent: int
+    started: float
+
+    def discard(self) -> None:
+        """Not needed after all: let it finish (a status update is harmless)."""
+        self.task.add_done_callback(_retrieve)
+
+
+def _retrieve(task: asyncio.Task[Readiness]) -> None:
+    if not task.cancelled():
+        task.exception()  # a discarded check's error is not news: keep asyncio quiet about it
+
+
+@dataclass(eq=False)
+class _Entry:
+    """A job in a lane: its id, and the job as inserted (first attempt only)."""
+
+    job_id: str
+    job: Job | None = None
+    check: _StatusCheck | None = None
+
+
 @dataclass(eq=False)
 class _Lane:
-    """One printer's queue: job ids in order, and the event that wakes its worker."""
+    """One printer's queue: jobs in order, and the event that wakes its worker."""
 
     printer_id: str
-    pending: deque[str] = field(default_factory=deque)
+    pending: deque[_Entry] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    #: Jobs whose bytes started to go out; a status asked before the latest one is stale.
+    sent: int = 0
 
 
 class PrintQueue:
@@ -127,6 +168,7 @@ class PrintQueue:
         self._recheck_s = recheck_s
         self._max_raw_bytes = max_raw_bytes
         self._lanes: dict[str, _Lane] = {}
+        self._checks: set[asyncio.Task[Readiness]] = set()
         self._stopping = False
         self._unlisten = devices.add_listener(self._device_changed)
 
@@ -145,7 +187,7 @@ class PrintQueue:
             if lane is None:
                 log.warning("print.orphan_job", job=job.id, printer=job.printer)
                 continue
-            lane.pending.append(job.id)
+            lane.pending.append(_Entry(job.id))
         for lane in self._lanes.values():
             lane.task = asyncio.create_task(self._work(lane), name=f"print:{lane.printer_id}")
 
@@ -161,6 +203,10 @@ class PrintQueue:
             for task in late:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        checks = list(self._checks)
+        for check in checks:
+            check.cancel()
+        await asyncio.gather(*checks, return_exceptions=True)
         await self.renderer.stop()
 
     # -- what the API and other services call ------------------------------------------------
@@ -310,9 +356,17 @@ class PrintQueue:
         return raw.data
 
     async def _enqueue(self, lane: _Lane, job: Job) -> tuple[Job, bool]:
-        async with self._store.transaction() as tx:
-            first = await self.jobs.insert(tx, job)
+        check = self._early_check(lane)
+        try:
+            async with self._store.transaction() as tx:
+                first = await self.jobs.insert(tx, job)
+        except BaseException:
+            if check is not None:
+                check.discard()
+            raise
         if first is not None:
+            if check is not None:
+                check.discard()
             if first.request_hash != job.request_hash:
                 raise IdempotencyConflict(
                     f"Idempotency-Key {job.idempotency_key!r} was used for a different "
@@ -321,9 +375,20 @@ class PrintQueue:
                 )
             return first, False
         self._publish(job)
-        lane.pending.append(job.id)
+        lane.pending.append(_Entry(job.id, job, check))
         lane.wake.set()
         return job, True
+
+    def _early_check(self, lane: _Lane) -> _StatusCheck | None:
+        """Ask an idle printer for its status while the job is being stored (module docstring)."""
+        if lane.pending or self._stopping:
+            return None  # the worker is busy: it asks when this job's turn comes
+        task = asyncio.create_task(
+            self._ready_printer(lane.printer_id), name=f"print:{lane.printer_id}:status"
+        )
+        self._checks.add(task)
+        task.add_done_callback(self._checks.discard)
+        return _StatusCheck(task, lane.sent, asyncio.get_running_loop().time())
 
     def _publish(self, job: Job) -> None:
         self._bus.publish("job", {"job": job.to_wire()})
@@ -340,11 +405,15 @@ class PrintQueue:
                 await lane.wake.wait()
                 continue
             lane.wake.clear()  # news from now on wakes a wait below
-            job = await self.jobs.get(lane.pending[0])
+            entry = lane.pending[0]
+            job, entry.job = entry.job, None  # as inserted; a later attempt reads it again
+            if job is None:
+                job = await self.jobs.get(entry.job_id)
             if job is None or job.state not in OPEN_STATES:
+                self._drop_check(entry)
                 lane.pending.popleft()
                 continue
-            printer, blocked = await self._ready_printer(lane.printer_id)
+            printer, blocked = await self._readiness(lane, entry)
             if printer is None:
                 assert blocked is not None
                 await self._set(job, "waiting", OPEN_STATES, blocked)
@@ -353,10 +422,29 @@ class PrintQueue:
                 except TimeoutError:
                     pass
                 continue
-            if await self._send(job, printer):
+            if await self._send(job, printer, lane):
                 lane.pending.popleft()
 
-    async def _ready_printer(self, printer_id: str) -> tuple[Printer | None, DeviceError | None]:
+    async def _readiness(self, lane: _Lane, entry: _Entry) -> Readiness:
+        """The status asked alongside the job's insert if still fresh, else a new query."""
+        check, entry.check = entry.check, None
+        if check is not None:
+            if check.sent == lane.sent:
+                result = await check.task
+                age = asyncio.get_running_loop().time() - check.started
+                if age <= STATUS_MAX_AGE_S:
+                    return result
+            else:
+                check.discard()
+        return await self._ready_printer(lane.printer_id)
+
+    @staticmethod
+    def _drop_check(entry: _Entry) -> None:
+        if entry.check is not None:
+            entry.check.discard()
+            entry.check = None
+
+    async def _ready_printer(self, printer_id: str) -> Readiness:
         slot = self._devices.get(printer_id)
         device = slot.device if slot is not None else None
         if slot is None or not slot.online or not isinstance(device, Printer):
@@ -371,13 +459,14 @@ class PrintQueue:
         blocked = PrinterStatus.from_dict(status).not_ready_error(printer_id)
         return (None, blocked) if blocked is not None else (device, None)
 
-    async def _send(self, job: Job, printer: Printer) -> bool:
+    async def _send(self, job: Job, printer: Printer, lane: _Lane) -> bool:
         """Print one job; True when it left the lane (done or failed), False to wait and retry."""
         printing = await self.jobs.transition(
             job.id, "printing", only_from=OPEN_STATES, attempt=True
         )
         if printing is None:
             return True  # cancelled in the meantime
+        lane.sent += 1
         self._publish(printing)
         try:
             await printer.write(job.payload)
