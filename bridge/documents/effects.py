@@ -1,17 +1,19 @@
 """What a document does to the store, worked out against it before anything is written:
 the checks that need the catalog, the sale being refunded or the open shift, then the stock
-movements and the computed fields of the recorded body."""
+movements and the computed fields of the recorded body.
+
+Blocking on purpose: the recorder runs a whole batch of documents on the store's writer thread
+in one hop (Store.write_blocking), so these read through the raw connection they are given."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-
-import aiosqlite
 
 from bridge.documents import zreport
 from bridge.documents.errors import conflict, invalid
@@ -26,12 +28,17 @@ from bridge.documents.models import (
     StockReceipt,
     StockWriteoff,
 )
-from bridge.stock.ledger import physical_many_in
+from bridge.stock.ledger import PHYSICAL_MANY_SQL, physical_rows
 
 MovementRow = tuple[str, str, Decimal]  # sku, warehouse, signed quantity
 #: Types whose effects read nothing but the catalog and the open shift, so they may be prepared
 #: while earlier documents of the same batch are not yet written out.
 CATALOG_ONLY = frozenset({"sale", "cash_in", "cash_out", "shift_open"})
+
+
+def wire_body(doc: Document) -> dict[str, Any]:
+    """The document as recorded and hashed: its wire form without the print and drawer wishes."""
+    return doc.model_dump(mode="json", exclude={"print", "open_drawer"})
 
 
 @dataclass
@@ -50,25 +57,24 @@ class Effects:
     closes_shift: str | None = None
 
 
-async def load_open_shift(tx: aiosqlite.Connection) -> OpenShift | None:
-    async with tx.execute(
+def load_open_shift(conn: sqlite3.Connection) -> OpenShift | None:
+    row = conn.execute(
         "SELECT id, currency, opening_float FROM shifts WHERE closed_at IS NULL"
-    ) as cursor:
-        row = await cursor.fetchone()
+    ).fetchone()
     return OpenShift(row[0], row[1], Decimal(row[2])) if row else None
 
 
-async def products_in(tx: aiosqlite.Connection, skus: Sequence[str]) -> dict[str, tuple[str, str]]:
+def products_in(conn: sqlite3.Connection, skus: Sequence[str]) -> dict[str, tuple[str, str]]:
     """Name and currency of each known SKU, in one query."""
-    async with tx.execute(
+    rows = conn.execute(
         "SELECT p.sku, p.name, p.currency FROM json_each(?) s JOIN products p ON p.sku = s.value",
         (json.dumps(sorted(set(skus))),),
-    ) as cursor:
-        return {row[0]: (row[1], row[2]) for row in await cursor.fetchall()}
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
-async def _known_skus(
-    tx: aiosqlite.Connection,
+def _known_skus(
+    conn: sqlite3.Connection,
     skus: Sequence[str],
     currency: str | None,
     catalog: dict[str, tuple[str, str]] | None = None,
@@ -76,7 +82,7 @@ async def _known_skus(
     if catalog is not None and all(sku in catalog for sku in skus):
         products = catalog
     else:
-        products = await products_in(tx, skus)
+        products = products_in(conn, skus)
     for i, sku in enumerate(skus):
         if sku not in products:
             raise invalid(
@@ -100,14 +106,13 @@ def _shift_currency(doc: Sale | Refund | CashMovement, shift: OpenShift | None) 
         )
 
 
-async def _refund_effects(
-    tx: aiosqlite.Connection, doc: Refund, body: dict[str, Any]
+def _refund_effects(
+    conn: sqlite3.Connection, doc: Refund, body: dict[str, Any]
 ) -> list[MovementRow]:
     sale_id = str(doc.sale_id)
-    async with tx.execute(
+    row = conn.execute(
         "SELECT body FROM documents WHERE id = ? AND type = 'sale'", (sale_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    ).fetchone()
     if row is None:
         raise invalid("refund.sale_not_found", "sale_id", f"no sale {sale_id} is recorded here")
     sale = json.loads(row[0])
@@ -121,14 +126,13 @@ async def _refund_effects(
     for line in sale["lines"]:
         remaining[line["sku"]] += Decimal(line["quantity"])
     money_left = Decimal(sale["total"])
-    async with tx.execute(
+    for (raw,) in conn.execute(
         "SELECT body FROM documents WHERE sale_id = ? AND type = 'refund'", (sale_id,)
-    ) as cursor:
-        async for (raw,) in cursor:
-            earlier = json.loads(raw)
-            money_left -= Decimal(earlier["total"])
-            for line in earlier["lines"]:
-                remaining[line["sku"]] -= Decimal(line["quantity"])
+    ):
+        earlier = json.loads(raw)
+        money_left -= Decimal(earlier["total"])
+        for line in earlier["lines"]:
+            remaining[line["sku"]] -= Decimal(line["quantity"])
     for i, line in enumerate(doc.lines):
         if line.sku not in remaining:
             raise invalid(
@@ -154,11 +158,10 @@ async def _refund_effects(
     return [(line.sku, warehouse, line.quantity) for line in doc.lines if line.restock]
 
 
-async def _count_effects(
-    tx: aiosqlite.Connection, doc: InventoryCount, body: dict[str, Any]
-) -> Effects:
-    await _known_skus(tx, [line.sku for line in doc.lines], None)
-    current = await physical_many_in(tx, [line.sku for line in doc.lines], doc.warehouse)
+def _count_effects(conn: sqlite3.Connection, doc: InventoryCount, body: dict[str, Any]) -> Effects:
+    skus = [line.sku for line in doc.lines]
+    _known_skus(conn, skus, None)
+    current = physical_rows(conn.execute(PHYSICAL_MANY_SQL, (doc.warehouse, json.dumps(skus))))
     effects = Effects(body)
     for line, wire in zip(doc.lines, body["lines"], strict=True):
         expected = current.get(line.sku, Decimal(0))
@@ -169,26 +172,32 @@ async def _count_effects(
     return effects
 
 
-async def prepare(
-    tx: aiosqlite.Connection,
+def prepare(
+    conn: sqlite3.Connection,
     doc: Document,
     shift: OpenShift | None,
     occurred_at: str,
     catalog: dict[str, tuple[str, str]] | None = None,
+    body: dict[str, Any] | None = None,
 ) -> Effects:
-    """Check the document against the store and work out its effects; writes nothing."""
-    body = doc.model_dump(mode="json", exclude={"print", "open_drawer"})
+    """Check the document against the store and work out its effects; writes nothing.
+
+    ``body`` is the document's wire form (print and drawer wishes left out) when the caller
+    already has it; it becomes the recorded body, computed fields added.
+    """
+    if body is None:
+        body = wire_body(doc)
     body["occurred_at"] = occurred_at
     body["shift_id"] = shift.id if shift else None
     if isinstance(doc, Sale):
         _shift_currency(doc, shift)
-        products = await _known_skus(tx, [line.sku for line in doc.lines], doc.currency, catalog)
+        products = _known_skus(conn, [line.sku for line in doc.lines], doc.currency, catalog)
         for wire in body["lines"]:
             wire["name"] = wire["name"] or products[wire["sku"]][0]
         return Effects(body, [(ln.sku, doc.warehouse, -ln.quantity) for ln in doc.lines])
     if isinstance(doc, Refund):
         _shift_currency(doc, shift)
-        return Effects(body, await _refund_effects(tx, doc, body))
+        return Effects(body, _refund_effects(conn, doc, body))
     if isinstance(doc, CashMovement):
         _shift_currency(doc, shift)
         return Effects(body)
@@ -200,13 +209,13 @@ async def prepare(
     if isinstance(doc, ShiftClose):
         if shift is None:
             raise conflict("shift.not_open", None, "no shift is open")
-        body["z_report"] = await zreport.compute(
-            tx, shift.id, shift.currency, shift.opening_float, doc.counted_cash
+        body["z_report"] = zreport.compute(
+            conn, shift.id, shift.currency, shift.opening_float, doc.counted_cash
         )
         return Effects(body, closes_shift=shift.id)
     if isinstance(doc, StockReceipt | StockWriteoff):
-        await _known_skus(tx, [line.sku for line in doc.lines], None)
+        _known_skus(conn, [line.sku for line in doc.lines], None)
         sign = 1 if isinstance(doc, StockReceipt) else -1
         return Effects(body, [(ln.sku, doc.warehouse, sign * ln.quantity) for ln in doc.lines])
     assert isinstance(doc, InventoryCount)
-    return await _count_effects(tx, doc, body)
+    return _count_effects(conn, doc, body)

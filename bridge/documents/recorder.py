@@ -5,6 +5,11 @@ Group commit: requests that arrive while a commit is running are recorded togeth
 next transaction and all answered after its single fsync. A document refused by a check is
 refused before it writes anything, so it never spoils the others in its batch; a batch that fails
 while writing is retried one document per transaction.
+
+A batch runs as one blocking function on the store's writer thread (Store.write_blocking): its
+reads, its checks against the store, its writes and the commit cost one thread hop together, not
+one per statement each waiting for a busy event loop. Outbox seqs are worked out in the batch and
+written in one statement that SQLite's own numbering must agree with.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from dataclasses import dataclass
+import sqlite3
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import aiosqlite
@@ -23,13 +30,17 @@ from bridge.decimals import from_milli, to_milli
 from bridge.documents import checks, effects
 from bridge.documents.errors import DocumentRejected, conflict
 from bridge.documents.models import Document, Movement, RecordedDocument, Sale
-from bridge.stock.ledger import add_movement_rows, free_in
+from bridge.stock.ledger import PHYSICAL_MANY_SQL, physical_rows
 from bridge.store import Store, StoreError
-from bridge.store.outbox import append_event
+from bridge.store.database import call_blocking
+from bridge.store.outbox import append_events_blocking, next_seq_blocking
 
 log = structlog.get_logger(__name__)
 
 MAX_BATCH = 256
+#: Batches handed to the writer at once: the next one waits on the writer's thread while the
+#: one before it commits, so no fsync waits for the event loop to hand over more work.
+IN_FLIGHT = 2
 
 
 def _now() -> str:
@@ -38,8 +49,11 @@ def _now() -> str:
 
 def request_hash(doc: Document) -> str:
     """What makes two requests the same document (print and drawer wishes aside)."""
-    canonical = doc.model_dump(mode="json", exclude={"print", "open_drawer"})
-    raw = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _digest(effects.wire_body(doc))
+
+
+def _digest(body: dict[str, Any]) -> str:
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -54,7 +68,19 @@ class Outcome:
 class _Pending:
     doc: Document
     digest: str
-    future: asyncio.Future[Outcome]
+    future: asyncio.Future[Outcome] | None
+    #: The wire body the digest was made from, handed once to effects.prepare (which adds the
+    #: computed fields to it); a retry builds a fresh one.
+    body: dict[str, Any] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, doc: Document, future: asyncio.Future[Outcome] | None) -> _Pending:
+        body = effects.wire_body(doc)
+        return cls(doc, _digest(body), future, body)
+
+    def take_body(self) -> dict[str, Any]:
+        body, self.body = self.body, None
+        return body if body is not None else effects.wire_body(self.doc)
 
 
 class DocumentRecorder:
@@ -66,6 +92,8 @@ class DocumentRecorder:
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+        self._batches: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._closing = False
@@ -85,17 +113,21 @@ class DocumentRecorder:
         if self._closing or self._task is None:
             raise StoreError("the daemon is stopping; send the document again in a moment")
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(doc, request_hash(doc), future))
+        await self._queue.put(_Pending.of(doc, future))
         return await asyncio.shield(future)
 
     async def record_in(self, tx: aiosqlite.Connection, doc: Document) -> Outcome:
         """Record inside the caller's transaction (imports: many documents, all or none)."""
         checks.check(doc)
-        pending = _Pending(doc, request_hash(doc), None)  # type: ignore[arg-type]
-        ctx = await _BatchContext.load(tx, [pending])
-        outcome = await self._record_one(tx, pending, ctx)
-        await ctx.flush(tx)
-        return outcome
+        pending = _Pending.of(doc, None)
+
+        def record_blocking(conn: sqlite3.Connection) -> Outcome:
+            ctx = _BatchContext.load(conn, [pending])
+            outcome = _record_one(conn, pending, ctx)
+            ctx.flush(conn)
+            return outcome
+
+        return await call_blocking(tx, record_blocking)
 
     async def get(self, document_id: str) -> RecordedDocument | None:
         row = await self._store.fetchone(
@@ -112,21 +144,35 @@ class DocumentRecorder:
 
     async def _run(self) -> None:
         stopping = False
-        while not stopping:
-            item = await self._queue.get()
-            batch: list[_Pending] = []
-            while item is not None:
-                batch.append(item)
-                if len(batch) >= self._max_batch or self._queue.empty():
-                    break
-                item = self._queue.get_nowait()
-            stopping = item is None
-            if batch:
-                await self._commit_batch(batch)
+        try:
+            while not stopping:
+                item = await self._queue.get()
+                await self._in_flight.acquire()  # the batch takes what queued while we waited
+                batch: list[_Pending] = []
+                while item is not None:
+                    batch.append(item)
+                    if len(batch) >= self._max_batch or self._queue.empty():
+                        break
+                    item = self._queue.get_nowait()
+                stopping = item is None
+                if not batch:
+                    self._in_flight.release()
+                    continue
+                task = asyncio.create_task(self._commit_and_release(batch))
+                self._batches.add(task)
+                task.add_done_callback(self._batches.discard)
+        finally:
+            await asyncio.gather(*self._batches, return_exceptions=True)
+
+    async def _commit_and_release(self, batch: list[_Pending]) -> None:
+        try:
+            await self._commit_batch(batch)
+        finally:
+            self._in_flight.release()
 
     async def _commit_batch(self, batch: list[_Pending]) -> None:
         try:
-            results = await self._transaction(batch)
+            results = await self._store.write_blocking(lambda conn: _batch_blocking(conn, batch))
         except Exception as exc:
             if len(batch) == 1:
                 log.exception("documents.record_failed", id=str(batch[0].doc.id))
@@ -139,144 +185,165 @@ class DocumentRecorder:
         for pending, result in zip(batch, results, strict=True):
             _settle(pending.future, result)
 
-    async def _transaction(self, batch: list[_Pending]) -> list[Outcome | Exception]:
-        results: list[Outcome | Exception] = []
-        async with self._store.transaction() as tx:
-            ctx = await _BatchContext.load(tx, batch)
-            for pending in batch:
-                try:
-                    results.append(await self._record_one(tx, pending, ctx))
-                except DocumentRejected as exc:
-                    results.append(exc)
-            await ctx.flush(tx)
-            await ctx.flag_negative_stock(tx)
-        return results
 
-    async def _record_one(
-        self, tx: aiosqlite.Connection, pending: _Pending, ctx: _BatchContext
-    ) -> Outcome:
-        doc, doc_id = pending.doc, str(pending.doc.id)
-        earlier = ctx.recorded.get(doc_id)
-        if earlier is not None or doc_id in ctx.existing:
-            digest, outcome = earlier or await ctx.load_existing(tx, doc_id)
-            if digest != pending.digest:
-                raise conflict(
-                    "document.id_conflict",
-                    "id",
-                    f"{doc_id} is already recorded with a different body; use a new id",
-                )
-            return Outcome(outcome.recorded, False, [])
+def _batch_blocking(conn: sqlite3.Connection, batch: list[_Pending]) -> list[Outcome | Exception]:
+    """One transaction's work, on the writer thread (the caller begins and commits)."""
+    results: list[Outcome | Exception] = []
+    ctx = _BatchContext.load(conn, batch)
+    for pending in batch:
+        try:
+            results.append(_record_one(conn, pending, ctx))
+        except DocumentRejected as exc:
+            results.append(exc)
+    ctx.flush(conn)
+    ctx.flag_negative_stock(conn)
+    return results
 
-        if doc.type not in effects.CATALOG_ONLY:
-            await ctx.flush(tx)  # its checks read documents and movements written before it
-        occurred = doc.occurred_at.isoformat() if doc.occurred_at else _now()
-        fx = await effects.prepare(tx, doc, ctx.shift, occurred, ctx.catalog)
-        # Nothing was written above; from here on a failure aborts the whole transaction.
-        payload = dict(fx.body)
-        payload["movements"] = [
-            {"sku": s, "warehouse": w, "quantity": str(q)} for s, w, q in fx.movements if q != 0
-        ]
-        seq = await append_event(tx, doc.type, doc_id, payload, occurred_at=occurred)
-        recorded_at = _now()
-        ctx.documents.append(
-            (
-                doc_id,
-                doc.type,
-                seq,
-                occurred,
-                recorded_at,
-                fx.body.get("shift_id"),
-                fx.body.get("sale_id"),
-                pending.digest,
-                json.dumps(fx.body, ensure_ascii=False, separators=(",", ":")),
+
+def _record_one(conn: sqlite3.Connection, pending: _Pending, ctx: _BatchContext) -> Outcome:
+    doc, doc_id = pending.doc, str(pending.doc.id)
+    earlier = ctx.recorded.get(doc_id)
+    if earlier is not None or doc_id in ctx.existing:
+        digest, outcome = earlier or ctx.load_existing(conn, doc_id)
+        if digest != pending.digest:
+            raise conflict(
+                "document.id_conflict",
+                "id",
+                f"{doc_id} is already recorded with a different body; use a new id",
             )
+        return Outcome(outcome.recorded, False, [])
+
+    if doc.type not in effects.CATALOG_ONLY:
+        ctx.flush(conn)  # its checks read documents and movements written before it
+    occurred = doc.occurred_at.isoformat() if doc.occurred_at else _now()
+    fx = effects.prepare(conn, doc, ctx.shift, occurred, ctx.catalog, pending.take_body())
+    # Nothing was written above; from here on a failure aborts the whole transaction.
+    payload = dict(fx.body)
+    payload["movements"] = [
+        {"sku": s, "warehouse": w, "quantity": str(q)} for s, w, q in fx.movements if q != 0
+    ]
+    seq = ctx.add_event((doc.type, doc_id, occurred, payload))
+    recorded_at = _now()
+    ctx.documents.append(
+        (
+            doc_id,
+            doc.type,
+            seq,
+            occurred,
+            recorded_at,
+            fx.body.get("shift_id"),
+            fx.body.get("sale_id"),
+            pending.digest,
+            json.dumps(fx.body, ensure_ascii=False, separators=(",", ":")),
         )
-        moves = [(s, w, to_milli(q)) for s, w, q in fx.movements if q != 0]
-        ctx.movements.extend((seq, doc_id, s, w, m) for s, w, m in moves)
-        ctx.counts.extend((doc_id, s, w, str(c), str(e), occurred) for s, w, c, e in fx.counts)
-        if fx.opens_shift is not None:
-            await tx.execute(
-                "INSERT INTO shifts (id, currency, opening_float, opened_at) VALUES (?, ?, ?, ?)",
-                (
-                    fx.opens_shift.id,
-                    fx.opens_shift.currency,
-                    str(fx.opens_shift.opening_float),
-                    occurred,
-                ),
-            )
-            ctx.shift = fx.opens_shift
-        if fx.closes_shift is not None:
-            await tx.execute(
-                "UPDATE shifts SET closed_at = ?, closed_by = ? WHERE id = ?",
-                (occurred, doc_id, fx.closes_shift),
-            )
-            ctx.shift = None
-        outcome = Outcome(_recorded(fx.body, seq, recorded_at, moves), True, [])
-        ctx.recorded[doc_id] = (pending.digest, outcome)
-        if isinstance(doc, Sale):
-            ctx.sales.append((outcome, doc.warehouse, [line.sku for line in doc.lines]))
-        return outcome
+    )
+    moves = [(s, w, to_milli(q)) for s, w, q in fx.movements if q != 0]
+    ctx.movements.extend((seq, doc_id, s, w, m) for s, w, m in moves)
+    ctx.counts.extend((doc_id, s, w, str(c), str(e), occurred) for s, w, c, e in fx.counts)
+    if fx.opens_shift is not None:
+        conn.execute(
+            "INSERT INTO shifts (id, currency, opening_float, opened_at) VALUES (?, ?, ?, ?)",
+            (
+                fx.opens_shift.id,
+                fx.opens_shift.currency,
+                str(fx.opens_shift.opening_float),
+                occurred,
+            ),
+        )
+        ctx.shift = fx.opens_shift
+    if fx.closes_shift is not None:
+        conn.execute(
+            "UPDATE shifts SET closed_at = ?, closed_by = ? WHERE id = ?",
+            (occurred, doc_id, fx.closes_shift),
+        )
+        ctx.shift = None
+    outcome = Outcome(_recorded(fx.body, seq, recorded_at, moves), True, [])
+    ctx.recorded[doc_id] = (pending.digest, outcome)
+    if isinstance(doc, Sale):
+        ctx.sales.append((outcome, doc.warehouse, [line.sku for line in doc.lines]))
+    return outcome
 
 
 class _BatchContext:
     """What one transaction's documents share: reads done once, writes sent out together."""
 
-    def __init__(self) -> None:
+    def __init__(self, next_seq: int) -> None:
         self.shift: effects.OpenShift | None = None
         self.existing: set[str] = set()
         self.catalog: dict[str, tuple[str, str]] = {}
         self.recorded: dict[str, tuple[str, Outcome]] = {}
+        self.next_seq = next_seq
+        self.events: list[tuple[str, str, str, dict[str, Any]]] = []
         self.documents: list[tuple[Any, ...]] = []
         self.movements: list[tuple[Any, ...]] = []
         self.counts: list[tuple[Any, ...]] = []
         self.sales: list[tuple[Outcome, str, list[str]]] = []
 
     @classmethod
-    async def load(cls, tx: aiosqlite.Connection, batch: list[_Pending]) -> _BatchContext:
-        ctx = cls()
-        ctx.shift = await effects.load_open_shift(tx)
+    def load(cls, conn: sqlite3.Connection, batch: list[_Pending]) -> _BatchContext:
+        ctx = cls(next_seq_blocking(conn))
+        ctx.shift = effects.load_open_shift(conn)
         ids = json.dumps([str(p.doc.id) for p in batch])
-        async with tx.execute(
-            "SELECT d.id FROM json_each(?) j JOIN documents d ON d.id = j.value", (ids,)
-        ) as cursor:
-            ctx.existing = {row[0] for row in await cursor.fetchall()}
+        ctx.existing = {
+            row[0]
+            for row in conn.execute(
+                "SELECT d.id FROM json_each(?) j JOIN documents d ON d.id = j.value", (ids,)
+            )
+        }
         skus = {line.sku for p in batch if isinstance(p.doc, Sale) for line in p.doc.lines}
         if skus:
-            ctx.catalog = await effects.products_in(tx, sorted(skus))
+            ctx.catalog = effects.products_in(conn, sorted(skus))
         return ctx
 
-    async def load_existing(self, tx: aiosqlite.Connection, doc_id: str) -> tuple[str, Outcome]:
-        async with tx.execute(
+    def add_event(self, event: tuple[str, str, str, dict[str, Any]]) -> int:
+        """Queue a document's outbox event and give it its seq (written out by :meth:`flush`)."""
+        self.events.append(event)
+        seq = self.next_seq
+        self.next_seq += 1
+        return seq
+
+    def load_existing(self, conn: sqlite3.Connection, doc_id: str) -> tuple[str, Outcome]:
+        row = conn.execute(
             "SELECT request_hash, body, seq, recorded_at FROM documents WHERE id = ?", (doc_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        ).fetchone()
         assert row is not None
-        async with tx.execute(
-            "SELECT sku, warehouse, quantity_milli FROM stock_movements "
-            "WHERE document_id = ? ORDER BY id",
-            (doc_id,),
-        ) as cursor:
-            moves = [tuple(m) for m in await cursor.fetchall()]
+        moves = [
+            tuple(m)
+            for m in conn.execute(
+                "SELECT sku, warehouse, quantity_milli FROM stock_movements "
+                "WHERE document_id = ? ORDER BY id",
+                (doc_id,),
+            )
+        ]
         return row[0], Outcome(_recorded(json.loads(row[1]), row[2], row[3], moves), False, [])
 
-    async def flush(self, tx: aiosqlite.Connection) -> None:
+    def flush(self, conn: sqlite3.Connection) -> None:
+        if self.events:
+            expected = self.next_seq - len(self.events)
+            first = append_events_blocking(conn, self.events)
+            if first != expected:  # rolls the whole transaction back; nothing half-numbered
+                raise StoreError(f"outbox numbered events from {first}, expected {expected}")
         if self.documents:
-            await tx.executemany(
+            conn.executemany(
                 "INSERT INTO documents (id, type, seq, occurred_at, recorded_at, shift_id, "
                 "sale_id, request_hash, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.documents,
             )
         if self.movements:
-            await add_movement_rows(tx, self.movements)
+            conn.executemany(  # the rows bridge.stock.ledger.add_movement_rows writes
+                "INSERT INTO stock_movements (seq, document_id, sku, warehouse, quantity_milli) "
+                "VALUES (?, ?, ?, ?, ?)",
+                self.movements,
+            )
         if self.counts:
-            await tx.executemany(
+            conn.executemany(
                 "INSERT INTO stock_counts (document_id, sku, warehouse, counted, expected, "
                 "counted_at) VALUES (?, ?, ?, ?, ?, ?)",
                 self.counts,
             )
-        self.documents, self.movements, self.counts = [], [], []
+        self.events, self.documents, self.movements, self.counts = [], [], [], []
 
-    async def flag_negative_stock(self, tx: aiosqlite.Connection) -> None:
+    def flag_negative_stock(self, conn: sqlite3.Connection) -> None:
         """Negative free stock is allowed; the sales that meet it say so (one query a warehouse)."""
         by_warehouse: dict[str, set[str]] = {}
         for _, warehouse, skus in self.sales:
@@ -284,7 +351,7 @@ class _BatchContext:
         free = {
             (wh, sku): value
             for wh, skus in by_warehouse.items()
-            for sku, value in (await free_in(tx, sorted(skus), wh)).items()
+            for sku, value in _free_blocking(conn, sorted(skus), wh).items()
         }
         for outcome, warehouse, skus in self.sales:
             outcome.negative_stock = [
@@ -292,6 +359,23 @@ class _BatchContext:
                 for sku in dict.fromkeys(skus)
                 if free[(warehouse, sku)] < 0
             ]
+
+
+def _free_blocking(conn: sqlite3.Connection, skus: list[str], warehouse: str) -> dict[str, Decimal]:
+    """Free stock (local physical − reserved) by the ledger's rule, for the sales just written."""
+    wanted = json.dumps(skus)
+    physical = physical_rows(conn.execute(PHYSICAL_MANY_SQL, (warehouse, wanted)))
+    reserved = dict(
+        conn.execute(
+            "SELECT l.sku, l.reserved FROM json_each(?2) s "
+            "JOIN stock_levels l ON l.sku = s.value AND l.warehouse = ?1",
+            (warehouse, wanted),
+        ).fetchall()
+    )
+    return {
+        sku: value - (Decimal(reserved[sku]) if reserved.get(sku) is not None else Decimal(0))
+        for sku, value in physical.items()
+    }
 
 
 def _recorded(

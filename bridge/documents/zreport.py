@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-import aiosqlite
 
-
-async def compute(
-    tx: aiosqlite.Connection,
+def compute(
+    conn: sqlite3.Connection,
     shift_id: str,
     currency: str,
     opening_float: Decimal,
@@ -21,24 +20,23 @@ async def compute(
     counts: dict[str, int] = defaultdict(int)
     sales = refunds = cash_in = cash_out = Decimal(0)
     by_method: dict[str, Decimal] = defaultdict(Decimal)
-    async with tx.execute(
+    for doc_type, raw in conn.execute(
         "SELECT type, body FROM documents WHERE shift_id = ? ORDER BY seq", (shift_id,)
-    ) as cursor:
-        async for doc_type, raw in cursor:
-            counts[doc_type] += 1
-            body = json.loads(raw)
-            if doc_type == "sale":
-                sales += Decimal(body["total"])
-                for payment in body["payments"]:
-                    by_method[payment["method"]] += Decimal(payment["amount"])
-            elif doc_type == "refund":
-                refunds += Decimal(body["total"])
-                for payment in body["payments"]:
-                    by_method[payment["method"]] -= Decimal(payment["amount"])
-            elif doc_type == "cash_in":
-                cash_in += Decimal(body["amount"])
-            elif doc_type == "cash_out":
-                cash_out += Decimal(body["amount"])
+    ):
+        counts[doc_type] += 1
+        body = json.loads(raw)
+        if doc_type == "sale":
+            sales += Decimal(body["total"])
+            for payment in body["payments"]:
+                by_method[payment["method"]] += Decimal(payment["amount"])
+        elif doc_type == "refund":
+            refunds += Decimal(body["total"])
+            for payment in body["payments"]:
+                by_method[payment["method"]] -= Decimal(payment["amount"])
+        elif doc_type == "cash_in":
+            cash_in += Decimal(body["amount"])
+        elif doc_type == "cash_out":
+            cash_out += Decimal(body["amount"])
     expected_cash = opening_float + by_method.get("cash", Decimal(0)) + cash_in - cash_out
     report: dict[str, Any] = {
         "shift_id": shift_id,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 import structlog
@@ -18,9 +19,33 @@ log = structlog.get_logger(__name__)
 
 DATABASE_NAME = "tillbridge.sqlite3"
 
+T = TypeVar("T")
+
 
 class StoreError(Exception):
     """The database cannot be used; the message says what the technician should do."""
+
+
+async def call_blocking(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``fn(raw connection)`` on ``conn``'s own thread, in order with its other calls.
+
+    One thread hop for any number of statements, where each ``await conn.execute`` is a hop of its
+    own. aiosqlite has no public call for this; ``_execute`` and ``_conn`` are the ones its own
+    methods use (aiosqlite 0.22; tests/bridge/test_store_blocking.py fails if that changes).
+    """
+    return await conn._execute(lambda: fn(conn._conn))
+
+
+def _in_transaction_blocking(fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # SQLite may already have rolled back (disk full, I/O error)
+            conn.execute("ROLLBACK")
+        raise
+    return result
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -140,6 +165,27 @@ class Store:
                 if conn.in_transaction:
                     await conn.execute("ROLLBACK")
                 raise
+
+    async def write_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run blocking ``fn(conn)`` as one write transaction on the writer's own thread.
+
+        The same single writer and durability as :meth:`transaction` (committed, fsync'd, before
+        this returns; rolled back if ``fn`` raises), in one thread hop instead of one per
+        statement. The write lock is held only until the call is queued on the writer thread,
+        which runs its queue in order: a second call can wait there while the first commits, so
+        the writer goes from one transaction to the next without waiting for the event loop.
+        ``fn`` must not commit, roll back or keep the connection. Cancelling the caller does not
+        take back a call already queued.
+        """
+        async with self._write_lock:
+            conn = self._require(self._writer)
+            queued = asyncio.ensure_future(
+                call_blocking(conn, partial(_in_transaction_blocking, fn))
+            )
+            # One turn of the loop runs the new task up to aiosqlite's queue (tasks start in
+            # the order they were made), so it is queued before anyone else takes the lock.
+            await asyncio.sleep(0)
+        return await queued
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         conn = self._require(self._reader)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,3 +34,35 @@ async def append_event(
     )
     assert cursor.lastrowid is not None
     return int(cursor.lastrowid)
+
+
+def append_events_blocking(
+    conn: sqlite3.Connection, events: Sequence[tuple[str, str, str, dict[str, Any]]]
+) -> int:
+    """Add (type, id, occurred_at, payload) events in one statement; return the first one's seq.
+
+    The caller's transaction must be open on the writer. The events get contiguous seqs in the
+    order given (AUTOINCREMENT numbers one INSERT … SELECT's rows in turn), so event i has
+    ``first + i``.
+    """
+    rows = [[event_id, event_type, at, payload] for event_type, event_id, at, payload in events]
+    cursor = conn.execute(  # value -> 3 is the payload as compact JSON text, as append_event writes
+        "INSERT INTO outbox (id, type, occurred_at, payload) "
+        "SELECT value ->> 0, value ->> 1, value ->> 2, value -> 3 FROM json_each(?) ORDER BY key",
+        (json.dumps(rows, ensure_ascii=False, separators=(",", ":")),),
+    )
+    if cursor.rowcount != len(rows) or cursor.lastrowid is None:
+        raise RuntimeError(f"outbox insert wrote {cursor.rowcount} of {len(rows)} events")
+    return int(cursor.lastrowid) - len(rows) + 1
+
+
+def next_seq_blocking(conn: sqlite3.Connection) -> int:
+    """The seq the next event will get, by AUTOINCREMENT's own rule (largest ever used + 1).
+
+    Only meaningful inside the writer's open transaction, where nothing else can insert first.
+    """
+    row = conn.execute(
+        "SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), "
+        "COALESCE((SELECT max(seq) FROM outbox), 0)) + 1"
+    ).fetchone()
+    return int(row[0])
