@@ -12,7 +12,8 @@ Latency: a job submitted to an idle lane has its status query started alongside 
 (the printer answers while SQLite syncs), and the worker takes the job as inserted instead of
 reading it back. The status is still asked after the previous job ended and before ``printing``
 is committed; it is used only if no other job went out since and it is younger than
-``STATUS_MAX_AGE_S``.
+``STATUS_MAX_AGE_S``. A job's ``done`` is committed while the next job's status is asked; the
+next job touches the store only once that commit is through, so its events and states follow.
 """
 
 from __future__ import annotations
@@ -143,6 +144,8 @@ class _Lane:
     task: asyncio.Task[None] | None = None
     #: Jobs whose bytes started to go out; a status asked before the latest one is stale.
     sent: int = 0
+    #: The last job's ``done`` being committed; the next job's store writes wait for it.
+    finishing: asyncio.Task[None] | None = None
 
 
 class PrintQueue:
@@ -203,6 +206,8 @@ class PrintQueue:
             for task in late:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        finishing = [lane.finishing for lane in self._lanes.values() if lane.finishing is not None]
+        await asyncio.gather(*finishing, return_exceptions=True)
         checks = list(self._checks)
         for check in checks:
             check.cancel()
@@ -414,6 +419,7 @@ class PrintQueue:
                 lane.pending.popleft()
                 continue
             printer, blocked = await self._readiness(lane, entry)
+            await self._finished(lane)
             if printer is None:
                 assert blocked is not None
                 await self._set(job, "waiting", OPEN_STATES, blocked)
@@ -486,8 +492,23 @@ class PrintQueue:
             log.exception("print.failed", job=job.id, printer=job.printer)
             await self._set(printing, "failed", ("printing",), exc, reason="uncertain")
             return True
-        await self._set(printing, "done", ("printing",), None)
+        lane.finishing = asyncio.create_task(
+            self._record_done(printing), name=f"print:{lane.printer_id}:done"
+        )
         return True
+
+    async def _record_done(self, job: Job) -> None:
+        try:
+            await self._set(job, "done", ("printing",), None)
+        except Exception:  # it stays printing, so the next start calls it uncertain
+            log.exception("print.done_not_recorded", job=job.id, printer=job.printer)
+
+    @staticmethod
+    async def _finished(lane: _Lane) -> None:
+        """Wait for the previous job's ``done`` commit (started when its last byte was taken)."""
+        task, lane.finishing = lane.finishing, None
+        if task is not None:
+            await task
 
     async def _set(
         self,
