@@ -3,14 +3,18 @@
 An in-process daemon prints to a network printer on a loopback TCP socket that reads as fast as it
 can and answers ``DLE EOT`` at once. Each job is a 12-line receipt (rendered by the daemon); the
 clock runs from the start of the POST until the printer has received the job's last byte. The next
-job is sent once the previous one is ``done``, so each figure is one job's own latency (durable
-commit of the job, the 202, the printing commit, the status query, the write).
+job is sent once the previous one is ``done``, so each figure is one job's own latency: the token
+check, rendering, the durable commit of the job (the printer's status is asked meanwhile), the
+202, the durable ``printing`` commit, the write.
+Two fsyncs are on that path, so other disk and CPU load on the machine shows in the tail: the
+load average is printed with the result; compare runs made under similar load.
 Run: ``.venv/bin/python bench/bench_print_latency.py [jobs]`` (default 500; goal p99 < 10 ms).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -71,6 +75,7 @@ def receipt(n: int) -> dict:
 
 async def main(jobs: int) -> None:
     configure_logging("warning", "console")
+    load_before = os.getloadavg()[0]
     printer = FastPrinter()
     server = await printer.serve()
     config = parse_config(
@@ -123,6 +128,7 @@ status_poll_s = 0
     print(f"jobs: {len(latencies)} (after {WARMUP} warm-up)")
     print(f"submit-to-last-byte: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {latencies[-1]:.2f} ms")
     print(f"goal p99 < 10 ms: {'met' if p99 < 10 else 'NOT met'}")
+    print(f"load average (1 min) before/after: {load_before:.2f}/{os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
