@@ -55,13 +55,45 @@ class SeqGap(SyncError):
         self.expected = expected
 
 
+#: What a technician does about a cloned or restored database (sync-protocol.md: seq_conflict).
+CLONE_ACTION = (
+    "Pushing is stopped and nothing here is deleted. If the till this copy came from still runs, "
+    "stop this copy. If a backup was restored, restore a newer one taken after the till's last "
+    "sync (`tillbridge backup --list`) and start again; if there is none, contact support with "
+    "a support bundle: the documents the cloud lacks are kept here."
+)
+
+
 class SeqConflict(SyncError):
-    def __init__(self, seq: int) -> None:
+    """The cloud holds this stream's seqs with other documents: a cloned or restored database."""
+
+    def __init__(self, seq: int, message: str | None = None) -> None:
         super().__init__(
-            f"cloud holds seq {seq} of this stream with another document: this database was "
-            "cloned or restored; pushing is stopped, nothing is lost. Contact support."
+            message
+            or f"cloud holds seq {seq} of this stream with another document: this database was "
+            f"cloned or restored. {CLONE_ACTION}"
         )
         self.seq = seq
+
+
+class StreamAhead(SeqConflict):
+    """The cloud's stream goes past the highest seq this database ever assigned."""
+
+    def __init__(self, acked_through: int, highest: int) -> None:
+        super().__init__(
+            highest + 1,
+            f"the cloud already holds seqs up to {acked_through} of this database's stream, but "
+            f"this database never numbered an event past {highest}: it is a cloned or restored "
+            f"copy, and its next events would reuse those seqs. {CLONE_ACTION}",
+        )
+
+
+class EventsMissing(SyncError):
+    """Events the cloud lacks were already pruned here; a person must decide."""
+
+
+class PayloadTooLarge(SyncError):
+    """413: the cloud refused the request body as too large."""
 
 
 class CursorExpired(SyncError):
@@ -172,6 +204,8 @@ class CloudClient:
                 raise SeqGap(error.expected_seq)
             if error.error == "seq_conflict" and error.seq is not None:
                 raise SeqConflict(error.seq)
+        if status == 413:
+            raise PayloadTooLarge("the cloud refused the request body as too large (413)")
         if status == 410 and error is not None and error.error == "cursor_expired":
             raise CursorExpired("cursor expired")
         if 400 <= status < 500 and error is not None:

@@ -15,6 +15,12 @@ from bridge.store import Store
 CURSOR = "cursor"
 CONFIG_ENVELOPE = "config_envelope"
 CONFIG_VERSION = "config_version"
+#: A verified envelope committed as trusted, not yet applied and its outcome not yet recorded.
+CONFIG_PENDING = "config_pending"
+
+#: Alerts that mean pushing has stopped until a person acts; lesser alerts do not hide them.
+STOPPING_ALERTS = frozenset({"sync.seq_conflict", "sync.events_missing", "sync.event_too_large"})
+SKIPPED_KEPT = 50
 
 
 def now_iso() -> str:
@@ -63,6 +69,8 @@ class SyncStatus:
     next_retry_s: float | None = None
     config_version: int = 0
     alert: Alert | None = None
+    #: Pulled changes this till could not use (skipped, the feed went on), newest last.
+    skipped: list[dict[str, Any]] = field(default_factory=list)
     listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list, repr=False)
 
     def update(self, **changes: Any) -> None:
@@ -74,6 +82,23 @@ class SyncStatus:
         snapshot = self.public()
         for listener in list(self.listeners):
             listener(snapshot)
+
+    def raise_alert(self, code: str, message: str) -> None:
+        """Show an alert, unless one saying pushing has stopped is showing and this one does not."""
+        current = self.alert
+        if current is not None and current.code == code and current.message == message:
+            return
+        if current is not None and current.code in STOPPING_ALERTS and code not in STOPPING_ALERTS:
+            return
+        self.update(alert=Alert(code, message))
+
+    def clear_alert(self, *codes: str) -> None:
+        if self.alert is not None and self.alert.code in codes:
+            self.update(alert=None)
+
+    def skip(self, kind: str, key: str, version: int, error: str) -> None:
+        item = {"kind": kind, "key": key, "version": version, "error": error, "at": now_iso()}
+        self.update(skipped=[*self.skipped, item][-SKIPPED_KEPT:], last_pull_error=error)
 
     @property
     def last_error(self) -> str | None:
