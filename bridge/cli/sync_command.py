@@ -24,7 +24,7 @@ from bridge.cli.common import load_or_exit
 from bridge.config.loader import LoadedConfig
 from bridge.store import Store, StoreError
 from bridge.store.database import DATABASE_NAME
-from bridge.sync.service import SyncLock
+from bridge.sync.service import sync_lock
 
 WAIT_S = 60.0
 
@@ -44,7 +44,7 @@ def sync(args: argparse.Namespace) -> int:
 
 
 async def _sync(loaded: LoadedConfig, state_dir: Path) -> dict[str, Any]:
-    lock = SyncLock(state_dir)
+    lock = sync_lock(state_dir)
     if lock.try_acquire():
         try:
             return await _one_shot(loaded, state_dir)

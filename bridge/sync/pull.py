@@ -1,8 +1,9 @@
 """The pull loop: a long poll on the change feed; a page and its cursor stored in one transaction.
 
 Catalog and stock changes go through bridge.catalog.changes (versions compared, so replays are
-harmless). Config changes go through the signed-config path first, because applying one reopens
-devices, which must not happen inside a database transaction.
+harmless). A change this till cannot use is skipped and shown in the status; it never stops the feed.
+Config changes are verified before the page's transaction, stored as trusted inside it, and applied
+(devices reopened) only after it has committed: see SyncService._on_config.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ import aiosqlite
 import structlog
 from pydantic import ValidationError
 
-from bridge.catalog.changes import KINDS, PulledChange, apply_change, apply_snapshot
+from bridge.catalog.changes import (
+    KINDS,
+    CloudStock,
+    PulledChange,
+    apply_change,
+    apply_snapshot,
+)
+from bridge.catalog.models import Product
 from bridge.config.models import CloudConfig
 from bridge.store import Store
 from bridge.sync.client import (
@@ -32,9 +40,11 @@ from bridge.sync.state import CURSOR, Alert, SyncStatus, now_iso, read_state, wr
 
 log = structlog.get_logger(__name__)
 
-#: Verifies and applies config changes before the page's transaction; returns a writer that
-#: records the outcome (trusted state, `config_applied` event) inside that transaction.
+#: Verifies a config change before the page's transaction (no side effects); returns a writer
+#: that stores the verdict inside that transaction.
 ConfigHandler = Callable[[Change], Awaitable[Callable[[aiosqlite.Connection], Awaitable[None]]]]
+#: Runs after the page's transaction committed: applies a config stored there as trusted.
+AfterCommit = Callable[[], Awaitable[None]]
 BackupHook = Callable[[], Awaitable[object]]
 
 
@@ -48,8 +58,11 @@ class PullLoop:
         on_config: ConfigHandler,
         backup: BackupHook,
         rng: random.Random | None = None,
+        *,
+        after_commit: AfterCommit | None = None,
     ) -> None:
         self._store = store
+        self._after_commit = after_commit
         self._client = client
         self._config = config
         self._status = status
@@ -65,7 +78,8 @@ class PullLoop:
             try:
                 more = await self.pull_page(wait)
                 attempt = 0
-                self._status.update(pull_state="online", last_pull_error=None)
+                self._status.update(pull_state="online")
+                self._status.clear_alert("sync.pull_failed")
                 if more:
                     wait = 0
                     continue
@@ -87,10 +101,13 @@ class PullLoop:
                     alert=Alert("sync.credentials", str(exc)),
                 )
                 await sleep_or_wake(self._config.credentials_retry_s, wake)
+                wake.clear()
                 wait = 0
             except RetryAfter as exc:
                 self._status.update(pull_state="retrying", last_pull_error=str(exc))
-                await asyncio.sleep(exc.seconds)
+                # Honoured for automatic retries; a person's "sync now" may cut it short, once.
+                await sleep_or_wake(exc.seconds, wake)
+                wake.clear()
                 wait = 0
             except SyncError as exc:
                 attempt = await self._failed(exc, attempt, wake)
@@ -105,6 +122,7 @@ class PullLoop:
         self._status.update(pull_state="retrying", last_pull_error=str(exc))
         self.caught_up.clear()
         await sleep_or_wake(delay, wake)
+        wake.clear()
         return attempt + 1
 
     async def pull_page(self, wait: int) -> bool:
@@ -118,10 +136,21 @@ class PullLoop:
             for write in writers:
                 await write(tx)
             await write_state(tx, CURSOR, page.next_cursor)
+        await self._committed()
         if page.changes:
             log.debug("sync.pulled", changes=len(page.changes), applied=applied)
-        self._status.update(last_pull_ok=now_iso())
+        self._status.update(last_pull_ok=now_iso(), last_pull_error=None)
         return page.has_more
+
+    async def _committed(self) -> None:
+        if self._after_commit is not None:
+            await self._after_commit()
+
+    def _skip(self, change: Change, exc: Exception) -> None:
+        """A change this till cannot use must not block the feed; report it and go on."""
+        message = f"skipped {change.kind} {change.key} v{change.version}: {exc}"
+        log.warning("sync.change_skipped", error=message)
+        self._status.skip(change.kind, change.key, change.version, message)
 
     async def _apply(self, tx: aiosqlite.Connection, changes: Sequence[Change]) -> int:
         applied = 0
@@ -134,11 +163,27 @@ class PullLoop:
                 if await apply_change(tx, pulled, self._store.instance_id):
                     applied += 1
             except (ValueError, ValidationError) as exc:
-                # A change this till cannot use must not block the feed; report and go on.
-                message = f"skipped {change.kind} {change.key} v{change.version}: {exc}"
-                log.warning("sync.change_skipped", error=message)
-                self._status.update(last_pull_error=message)
+                self._skip(change, exc)
         return applied
+
+    def _usable(self, item: Change) -> PulledChange | None:
+        """A snapshot item checked as apply_snapshot will read it; None (skipped) if unusable.
+
+        A skipped item counts as absent, so the till drops its older local copy rather than
+        sell at a price the cloud no longer has."""
+        try:
+            pulled = PulledChange.model_validate(item.model_dump())
+            if pulled.kind == "product":
+                if Product.model_validate(pulled.data or {}).sku != pulled.key:
+                    raise ValueError(f"key {pulled.key!r} is not the product's sku")
+            elif pulled.kind == "stock":
+                stock = CloudStock.model_validate(pulled.data or {})
+                if f"{stock.sku}@{stock.warehouse}" != pulled.key:
+                    raise ValueError(f"key {pulled.key!r} does not match its data")
+        except (ValueError, ValidationError) as exc:
+            self._skip(item, exc)
+            return None
+        return pulled
 
     async def snapshot(self) -> None:
         """Fetch every page, back the database up, then replace catalog and stock at once."""
@@ -154,13 +199,14 @@ class PullLoop:
             if token is None:
                 break
         writers = [await self._on_config(c) for c in items if c.kind == "config"]
-        pulled = [PulledChange.model_validate(c.model_dump()) for c in items if c.kind != "config"]
+        pulled = [p for c in items if c.kind != "config" and (p := self._usable(c)) is not None]
         await self._backup()
         async with self._store.transaction() as tx:
             result = await apply_snapshot(tx, pulled, self._store.instance_id)
             for write in writers:
                 await write(tx)
             await write_state(tx, CURSOR, cursor)
+        await self._committed()
         log.info(
             "sync.snapshot_applied",
             products=result.products,
