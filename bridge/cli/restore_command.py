@@ -1,9 +1,17 @@
-"""`tillbridge restore FILE`: bring a backup back, only while no daemon holds the database."""
+"""`tillbridge restore FILE`: bring a backup back, only while no daemon holds the database.
+
+The restored database keeps its instance_id, so it continues the old event stream: if the till
+sent events after the backup was taken, the cloud already holds those seqs, and the restored
+database's next events would reuse them. The push side detects that (sync-protocol.md: a cloned
+or restored database) and stops with the `sync.seq_conflict` alert rather than send or mark
+anything; this command says so before it restores.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -48,10 +56,18 @@ def _restore(backup: Path, state_dir: Path, yes: bool) -> int:
     except StoreError as exc:
         print(f"tillbridge: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    highest, acked = _stream_position_blocking(backup)
     print(f"Restore {backup} (database instance {instance}) over {db}?")
     print(
         "Documents recorded after that backup was taken will be gone from this till; those "
         "already sent to the cloud stay there. The current database is backed up first."
+    )
+    print(
+        f"The backup numbered this till's events up to seq {highest} (acknowledged by the "
+        f"cloud through seq {acked} then). If the till sent events after the backup was taken, "
+        "the cloud holds those numbers already: sync then stops with the alert "
+        "sync.seq_conflict instead of reusing them (nothing is lost). Choose the newest backup "
+        "to avoid that."
     )
     if not yes:
         if not sys.stdin.isatty():
@@ -74,6 +90,21 @@ def _restore(backup: Path, state_dir: Path, yes: bool) -> int:
     restore_blocking(backup, db)
     print(f"Restored {backup}. Start the daemon again.")
     return 0
+
+
+def _stream_position_blocking(backup: Path) -> tuple[int, int]:
+    """(highest seq ever assigned, highest seq acknowledged) in a checked backup."""
+    conn = sqlite3.connect(f"file:{backup}?mode=ro", uri=True, timeout=5)
+    try:
+        row = conn.execute(
+            "SELECT max(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), "
+            "COALESCE((SELECT max(seq) FROM outbox), 0)), "
+            "(SELECT min(seq) - 1 FROM outbox WHERE acked_at IS NULL)"
+        ).fetchone()
+    finally:
+        conn.close()
+    highest = int(row[0])
+    return highest, highest if row[1] is None else int(row[1])
 
 
 async def _backup_current(db: Path, directory: Path) -> Path:
