@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from pydantic import ValidationError
 
 from bridge import keys
 from bridge.api.errors import ApiError
@@ -94,9 +95,24 @@ async def _drawer(
     return {"status": "opened", **result}
 
 
-async def record_document(request: web.Request) -> web.Response:
+async def _read_document(request: web.Request) -> Document:
+    """The body as a document, parsed and validated in one pass when it is one.
+
+    A valid document nests 3 levels at most, within any configured max_json_depth (at least
+    4), so only bodies that fail go the general way, which names their problem (400, 415, 422)
+    exactly as every other route does.
+    """
+    if request.content_type == "application/json":
+        try:
+            return DocumentRequest.model_validate_json(await request.read()).root
+        except ValidationError:
+            pass
     max_depth = request.app[keys.CONFIG].settings.server.max_json_depth
-    doc = (await read_model(request, DocumentRequest, max_depth)).root
+    return (await read_model(request, DocumentRequest, max_depth)).root
+
+
+async def record_document(request: web.Request) -> web.Response:
+    doc = await _read_document(request)
     try:
         outcome = await request.app[keys.DOCUMENTS].record(doc)
     except DocumentRejected as exc:
@@ -104,9 +120,14 @@ async def record_document(request: web.Request) -> web.Response:
     except StoreError as exc:
         raise ApiError(503, "store.unavailable", str(exc)) from None
     recorded = outcome.recorded
-    response = DocumentResponse(
-        **dict(recorded),
+    response = DocumentResponse.model_construct(  # its parts were validated when built
+        document=recorded.document,
+        seq=recorded.seq,
+        recorded_at=recorded.recorded_at,
+        movements=recorded.movements,
         status="recorded" if outcome.created else "already_recorded",
+        print=None,
+        drawer=None,
         stock_warnings=outcome.negative_stock,
     )
     if outcome.created:  # a repeat changes nothing: no second receipt, no second drawer open
