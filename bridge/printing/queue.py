@@ -422,7 +422,9 @@ class PrintQueue:
             await self._finished(lane)
             if printer is None:
                 assert blocked is not None
-                await self._set(job, "waiting", OPEN_STATES, blocked)
+                if not await self._set(job, "waiting", OPEN_STATES, blocked):
+                    lane.pending.popleft()  # cancelled while its status was asked
+                    continue
                 try:
                     await asyncio.wait_for(lane.wake.wait(), self._recheck_s)
                 except TimeoutError:
@@ -518,14 +520,17 @@ class PrintQueue:
         error: BaseException | None,
         *,
         reason: str | None = None,
-    ) -> None:
+    ) -> bool:
+        """Move the job and announce it; False if it had left ``only_from`` (e.g. cancelled)."""
         if reason is None and isinstance(error, DeviceError) and state == "waiting":
             reason = waiting_reason(error)
         message = str(error) if error is not None else None
         if job.state == state and job.reason == reason and job.message == message:
-            return  # still waiting for the same thing: no new event
+            return True  # still waiting for the same thing: no new event
         updated = await self.jobs.transition(
             job.id, state, only_from=only_from, reason=reason, message=message
         )
-        if updated is not None:
-            self._publish(updated)
+        if updated is None:
+            return False
+        self._publish(updated)
+        return True
