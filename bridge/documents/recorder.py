@@ -38,9 +38,6 @@ from bridge.store.outbox import append_events_blocking, next_seq_blocking
 log = structlog.get_logger(__name__)
 
 MAX_BATCH = 256
-#: Batches handed to the writer at once: the next one waits on the writer's thread while the
-#: one before it commits, so no fsync waits for the event loop to hand over more work.
-IN_FLIGHT = 2
 
 
 def _now() -> str:
@@ -92,8 +89,6 @@ class DocumentRecorder:
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
-        self._batches: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._closing = False
@@ -144,31 +139,17 @@ class DocumentRecorder:
 
     async def _run(self) -> None:
         stopping = False
-        try:
-            while not stopping:
-                item = await self._queue.get()
-                await self._in_flight.acquire()  # the batch takes what queued while we waited
-                batch: list[_Pending] = []
-                while item is not None:
-                    batch.append(item)
-                    if len(batch) >= self._max_batch or self._queue.empty():
-                        break
-                    item = self._queue.get_nowait()
-                stopping = item is None
-                if not batch:
-                    self._in_flight.release()
-                    continue
-                task = asyncio.create_task(self._commit_and_release(batch))
-                self._batches.add(task)
-                task.add_done_callback(self._batches.discard)
-        finally:
-            await asyncio.gather(*self._batches, return_exceptions=True)
-
-    async def _commit_and_release(self, batch: list[_Pending]) -> None:
-        try:
-            await self._commit_batch(batch)
-        finally:
-            self._in_flight.release()
+        while not stopping:
+            item = await self._queue.get()
+            batch: list[_Pending] = []
+            while item is not None:
+                batch.append(item)
+                if len(batch) >= self._max_batch or self._queue.empty():
+                    break
+                item = self._queue.get_nowait()
+            stopping = item is None
+            if batch:
+                await self._commit_batch(batch)
 
     async def _commit_batch(self, batch: list[_Pending]) -> None:
         try:

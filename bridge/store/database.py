@@ -169,23 +169,13 @@ class Store:
     async def write_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run blocking ``fn(conn)`` as one write transaction on the writer's own thread.
 
-        The same single writer and durability as :meth:`transaction` (committed, fsync'd, before
-        this returns; rolled back if ``fn`` raises), in one thread hop instead of one per
-        statement. The write lock is held only until the call is queued on the writer thread,
-        which runs its queue in order: a second call can wait there while the first commits, so
-        the writer goes from one transaction to the next without waiting for the event loop.
-        ``fn`` must not commit, roll back or keep the connection. Cancelling the caller does not
-        take back a call already queued.
+        The same single writer, write lock and durability as :meth:`transaction` (committed,
+        fsync'd, before this returns; rolled back if ``fn`` raises), in one thread hop instead
+        of one per statement. ``fn`` must not commit, roll back or keep the connection.
         """
         async with self._write_lock:
             conn = self._require(self._writer)
-            queued = asyncio.ensure_future(
-                call_blocking(conn, partial(_in_transaction_blocking, fn))
-            )
-            # One turn of the loop runs the new task up to aiosqlite's queue (tasks start in
-            # the order they were made), so it is queued before anyone else takes the lock.
-            await asyncio.sleep(0)
-        return await queued
+            return await call_blocking(conn, partial(_in_transaction_blocking, fn))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         conn = self._require(self._reader)
