@@ -10,6 +10,10 @@ A batch runs as one blocking function on the store's writer thread (Store.write_
 reads, its checks against the store, its writes and the commit cost one thread hop together, not
 one per statement each waiting for a busy event loop. Outbox seqs are worked out in the batch and
 written in one statement that SQLite's own numbering must agree with.
+
+The queue in front of the batching task is bounded: when the disk falls behind, ``record`` waits
+for room (its caller's HTTP request simply takes longer) instead of memory growing without end.
+No document is ever dropped for lack of room.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from bridge.store.outbox import append_events_blocking, next_seq_blocking
 log = structlog.get_logger(__name__)
 
 MAX_BATCH = 256
+#: Documents waiting for a batch at most; four batches' worth keeps the writer fed.
+MAX_QUEUED = 4 * MAX_BATCH
 
 
 def _now() -> str:
@@ -83,12 +89,19 @@ class _Pending:
 class DocumentRecorder:
     """Owns the batching task; the app factory starts and stops it after the store."""
 
-    def __init__(self, store: Store, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, store: Store, max_batch: int = MAX_BATCH, max_queued: int = MAX_QUEUED
+    ) -> None:
         self._store = store
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue(maxsize=max_queued)
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        #: Callers waiting for room in the queue; stop() lets them in before its sentinel, so
+        #: none is left behind it with a future nobody settles.
+        self._entering = 0
+        self._all_entered = asyncio.Event()
+        self._all_entered.set()
 
     async def start(self) -> None:
         self._closing = False
@@ -98,6 +111,7 @@ class DocumentRecorder:
         """Record everything already queued, then stop."""
         self._closing = True
         if self._task is not None:
+            await self._all_entered.wait()
             await self._queue.put(None)
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
@@ -108,7 +122,14 @@ class DocumentRecorder:
         if self._closing or self._task is None:
             raise StoreError("the daemon is stopping; send the document again in a moment")
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending.of(doc, future))
+        self._entering += 1
+        self._all_entered.clear()
+        try:
+            await self._queue.put(_Pending.of(doc, future))  # waits while the queue is full
+        finally:
+            self._entering -= 1
+            if self._entering == 0:
+                self._all_entered.set()
         return await asyncio.shield(future)
 
     async def record_in(self, tx: aiosqlite.Connection, doc: Document) -> Outcome:
