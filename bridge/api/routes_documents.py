@@ -14,7 +14,7 @@ from bridge.api.json_body import read_model
 from bridge.api.routing import RouteSpec
 from bridge.api.security import PRINCIPAL
 from bridge.auth.roles import Role
-from bridge.documents import receipt
+from bridge.documents import receipt, repeats
 from bridge.documents.errors import DocumentRejected
 from bridge.documents.models import Document, DocumentRequest, DocumentResponse, RecordedDocument
 from bridge.drawers.service import DrawerRefused
@@ -57,16 +57,16 @@ async def _print(
     if key is None or key not in request.app:
         return {"status": "unavailable", "message": "printing is not available in this daemon"}
     try:
-        job, _ = await request.app[key].submit(
+        job, created = await request.app[key].submit(
             wish.printer,
             PrintJobRequest(receipt=receipt.build(body)),
-            f"document:{body['id']}",
+            f"document:{body['id']}",  # the queue keeps one job per key: never printed twice
             request[PRINCIPAL],
         )
     except Exception as exc:  # the sale is recorded; a printer problem must not undo it
         log.warning("documents.print_failed", id=body["id"], error=str(exc))
         return _failure(exc)
-    return {"status": "submitted", "job": job.to_wire()}
+    return {"status": "submitted" if created else "already_submitted", "job": job.to_wire()}
 
 
 async def _drawer(
@@ -93,6 +93,18 @@ async def _drawer(
         log.warning("documents.drawer_failed", id=body["id"], error=str(exc))
         return _failure(exc)
     return {"status": "opened", **result}
+
+
+async def _drawer_on_repeat(request: web.Request, doc: Document) -> dict[str, Any] | None:
+    """Never a second kick; what the first request did when it is known (module repeats)."""
+    if getattr(doc, "open_drawer", None) is None:
+        return None
+    earlier = await repeats.earlier_drawer_open(request.app[keys.STORE], str(doc.id))
+    return (
+        {"status": "not_repeated"}
+        if earlier is None
+        else {"status": "not_repeated", "earlier": earlier}
+    )
 
 
 async def _read_document(request: web.Request) -> Document:
@@ -130,9 +142,19 @@ async def record_document(request: web.Request) -> web.Response:
         drawer=None,
         stock_warnings=outcome.negative_stock,
     )
-    if outcome.created:  # a repeat changes nothing: no second receipt, no second drawer open
-        response.print = await _print(request, doc, recorded.document)
+    # The document is committed before its receipt is submitted, so a daemon that dies (or a
+    # response that is lost) in between leaves a recorded sale whose receipt was never queued,
+    # and the POS retries. A repeat therefore submits the receipt again under the same key,
+    # document:{id}: the print queue keeps one job per key, so the receipt prints once whether
+    # or not the first submit got through (the answer then says "already_submitted"). The
+    # drawer is different: a kick cannot be deduplicated and a retried sale must not open the
+    # till a second time, so a repeat never kicks it; it reports the first request's audited
+    # attempt when there was one, else just "not_repeated".
+    response.print = await _print(request, doc, recorded.document)
+    if outcome.created:
         response.drawer = await _drawer(request, doc, recorded.document)
+    else:
+        response.drawer = await _drawer_on_repeat(request, doc)
     return _json(response, 201 if outcome.created else 200)
 
 
@@ -151,7 +173,9 @@ def routes() -> list[RouteSpec]:
             "POST",
             "/api/v1/documents",
             record_document,
-            "Record a document: 201 when recorded, 200 when this id was already recorded.",
+            "Record a document: 201 when recorded, 200 when this id was already recorded (a "
+            "repeat queues its receipt again under the same key, so it prints once, and never "
+            "opens the drawer again).",
             C,
             DocumentRequest,
             DocumentResponse,
