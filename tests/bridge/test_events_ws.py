@@ -131,11 +131,16 @@ async def test_resume_with_since_gets_missed_events_without_loss_or_duplicates(a
 
 async def test_resume_beyond_the_window_reports_the_gap(api: Api) -> None:
     ws = await api.ws_authed(["scan"])
+    watcher = await api.ws_authed(["scan"])
     await scan(api, "first")
     first = await ws.receive_json(timeout=5)
     await ws.close()
     for i in range(120):  # replay_max_events = 100
         await scan(api, f"c{i}")
+    # A 202 means queued for the lookup, not yet published: wait until the last one is out.
+    while (await watcher.receive_json(timeout=5))["data"]["code"] != "c119":
+        pass
+    await watcher.close()
     ws = await api.ws()
     await ws.send_json({"type": "auth", "token": api.cashier})
     await ws.receive_json(timeout=5)
