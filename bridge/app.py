@@ -33,7 +33,7 @@ from bridge.devices.backoff import Backoff
 from bridge.devices.manager import DeviceManager
 from bridge.documents.recorder import DocumentRecorder
 from bridge.drawers.routes import routes as drawer_routes
-from bridge.drawers.service import DrawerService
+from bridge.drawers.service import DrawerService, recorded_documents
 from bridge.events.bus import EventBus
 from bridge.logging_setup import LogRing
 from bridge.printing.queue import PrintQueue
@@ -74,13 +74,20 @@ def create_app(
     hub = WebSocketHub(bus, tokens, origins, settings.events)
     # Print queue and cash drawers (issue 4)
     renderer = Renderer(config, state_dir)
-    drawers = DrawerService(store, bus, devices, renderer, settings.drawers)
+    drawers = DrawerService(
+        store,
+        bus,
+        devices,
+        renderer,
+        settings.drawers,
+        recorded_documents(lambda: app[keys.DOCUMENTS]),
+    )
     print_queue = PrintQueue(
         store,
         bus,
         devices,
         renderer,
-        drawer_roles=drawers.policy.roles,
+        drawers=drawers,
         recheck_s=settings.printing.waiting_recheck_s,
         max_raw_bytes=settings.printing.max_raw_bytes,
     )
@@ -89,7 +96,14 @@ def create_app(
     scans.set_lookup(catalog.lookup_for_scan)
     # Cloud sync (issue 7): no task at all without a [cloud] url
     sync = build_sync(
-        config, store, state_dir, devices, bus, lambda: app[keys.BACKUPS], drawers=drawers
+        config,
+        store,
+        state_dir,
+        devices,
+        bus,
+        lambda: app[keys.BACKUPS],
+        drawers=drawers,
+        printing=print_queue,
     )
 
     specs = [

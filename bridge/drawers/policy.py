@@ -1,15 +1,29 @@
-"""Who may open a cash drawer, for which reason, and how often (security.md item 9)."""
+"""Who may open a cash drawer, for which reason, and how often (security.md item 9).
+
+A reason that needs a document (``document_required``) is checked against the recorded document:
+it must exist, and for ``sale`` and ``refund`` it must be that kind of document with cash in its
+payments, since only cash puts money in (or takes it out of) the drawer. The lookup is injected
+so the policy stays free of the documents code.
+"""
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from bridge.auth.roles import Role
 from bridge.auth.tokens import TokenInfo
 from bridge.config.models import DrawersConfig
+
+#: The recorded document of that id as a dict (``type``, ``payments``...), or None.
+DocumentLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
+
+#: Reasons whose document must be of this type and paid (at least partly) in cash.
+CASH_DOCUMENT_TYPES = {"sale": "sale", "refund": "refund"}
 
 
 @dataclass(frozen=True)
@@ -51,20 +65,48 @@ class SlidingWindow:
         return events
 
 
+class DrawerRefused(Exception):
+    """An open that did not happen; audited before it is raised."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
 class DrawerPolicy:
     """Checks one open request against the config; the rate limits count opens let through."""
 
-    def __init__(self, config: DrawersConfig, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        config: DrawersConfig,
+        documents: DocumentLookup | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
         self.roles = frozenset(Role(role) for role in config.roles)
+        self._documents = documents
         self._per_token = SlidingWindow(config.max_per_token, config.rate_window_s, clock)
         self._per_till = SlidingWindow(config.max_per_till, config.rate_window_s, clock)
+
+    def update(self, config: DrawersConfig) -> None:
+        """New rules from a hot config; opens already counted stay counted (no fresh budget)."""
+        self.config = config
+        self.roles = frozenset(Role(role) for role in config.roles)
+        for window, limit in (
+            (self._per_token, config.max_per_token),
+            (self._per_till, config.max_per_till),
+        ):
+            window.limit = limit
+            window.window_s = config.rate_window_s
 
     def may_kick(self, role: Role) -> bool:
         """Whether this role may open drawers at all (also decides kicks in raw print jobs)."""
         return role in self.roles
 
-    def check(self, principal: TokenInfo, reason: str, document_id: str | None) -> Refusal | None:
+    async def check(
+        self, principal: TokenInfo, reason: str, document_id: str | None
+    ) -> Refusal | None:
+        """None when the open may go ahead (and is then counted), else why not."""
         cfg = self.config
         if not self.may_kick(principal.role):
             return Refusal(
@@ -90,6 +132,12 @@ class DrawerPolicy:
                 "drawer.document_required",
                 f"Opening the drawer for {reason!r} needs the document_id of that sale.",
             )
+        if reason in cfg.document_required:
+            assert document_id is not None
+            refusal = await self._check_document(reason, document_id)
+            if refusal is not None:
+                return refusal
+        # no await from here on: the limit is checked and counted in one step
         waits = [
             wait
             for wait in (
@@ -109,3 +157,42 @@ class DrawerPolicy:
         self._per_token.record(principal.id)
         self._per_till.record("till")
         return None
+
+    async def _check_document(self, reason: str, document_id: str) -> Refusal | None:
+        if self._documents is None:
+            return None  # no recorder in this process (unit use): the id is all there is
+        document = await self._documents(document_id)
+        if document is None:
+            return Refusal(
+                422,
+                "drawer.document_unknown",
+                f"No document {document_id!r} is recorded on this till; record it "
+                "(POST /api/v1/documents) before opening the drawer for it.",
+            )
+        wanted = CASH_DOCUMENT_TYPES.get(reason)
+        if wanted is None:
+            return None
+        if document.get("type") != wanted:
+            return Refusal(
+                422,
+                "drawer.document_mismatch",
+                f"Document {document_id!r} is a {document.get('type')}; opening the drawer for "
+                f"{reason!r} needs a {wanted}.",
+            )
+        if not any(_cash(payment) for payment in document.get("payments") or ()):
+            return Refusal(
+                422,
+                "drawer.not_cash",
+                f"The {wanted} {document_id!r} has no cash payment, so the drawer stays shut; "
+                "a card or voucher payment does not need it.",
+            )
+        return None
+
+
+def _cash(payment: Any) -> bool:
+    if not isinstance(payment, dict) or payment.get("method") != "cash":
+        return False
+    try:
+        return Decimal(str(payment.get("amount"))) > 0
+    except InvalidOperation:
+        return False

@@ -1,10 +1,19 @@
 """The drawer service: policy-checked, audited opens, and drawer state as ``drawer`` events.
 
 Every open attempt, allowed or refused, writes one audit record and one upstream ``drawer_open``
-event in the same transaction. An allowed open is audited after the kick, so the record says
-whether the drawer was actually kicked. State comes from each drawer device's status (a printer
-drawer reads its printer's DLE EOT 1 sensor bit); a drawer left open past the configured time
-raises ``open_too_long`` once.
+event in one transaction (security.md item 9). An allowed open is recorded *before* the kick,
+audit row ``pending`` and event ``attempted``, so a crash or a store error can never leave an
+open without its record; the kick's outcome then goes into that same audit row (``opened`` or
+``failed``). The event is not followed by a second one: outbox events are immutable once
+written and may already be upstream, the cloud counts one ``drawer_open`` per attempt, and
+which attempts the hardware carried out is a local fact (the audit row; a ``failed`` one also
+answered 503). Refusals are known at once and written with their result.
+
+A raw print job that keeps its drawer kicks is an open attempt too (:meth:`authorize_raw_kick`):
+the same policy and rate limit, audited when the job is accepted, before it can print.
+
+State comes from each drawer device's status (a printer drawer reads its printer's DLE EOT 1
+sensor bit); a drawer left open past the configured time raises ``open_too_long`` once.
 """
 
 from __future__ import annotations
@@ -20,10 +29,11 @@ from typing import Any
 import structlog
 
 from bridge.auth.tokens import TokenInfo
+from bridge.config.loader import LoadedConfig
 from bridge.config.models import DrawersConfig
 from bridge.devices.manager import DeviceManager, DeviceSlot
-from bridge.drawers.policy import DrawerPolicy, Refusal
-from bridge.drawers.printer_drawer import PrinterDrawer
+from bridge.drawers.policy import DocumentLookup, DrawerPolicy, DrawerRefused, Refusal
+from bridge.drawers.printer_drawer import PrinterDrawer, PrinterDrawerOptions
 from bridge.events.bus import EventBus
 from bridge.printing.jobs import now
 from bridge.printing.rendering import Renderer
@@ -38,12 +48,17 @@ KICK_TIMEOUT_S = 10.0
 SENSOR_READ_TIMEOUT_S = 3.0
 
 
-class DrawerRefused(Exception):
-    """An open that did not happen; audited before it is raised."""
+__all__ = ["DrawerRefused", "DrawerService", "recorded_documents"]
 
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.message)
-        self.refusal = refusal
+
+def recorded_documents(recorder: Callable[[], Any]) -> DocumentLookup:
+    """The policy's document lookup, through the document recorder (``get`` by id)."""
+
+    async def lookup(document_id: str) -> dict[str, Any] | None:
+        recorded = await recorder().get(document_id)
+        return dict(recorded.document) if recorded is not None else None
+
+    return lookup
 
 
 @dataclass
@@ -95,8 +110,9 @@ class DrawerService:
         devices: DeviceManager,
         renderer: Renderer,
         config: DrawersConfig,
+        documents: DocumentLookup | None = None,
     ) -> None:
-        self.policy = DrawerPolicy(config)
+        self.policy = DrawerPolicy(config, documents)
         self._config = config
         self._store = store
         self._bus = bus
@@ -113,6 +129,11 @@ class DrawerService:
             timer.cancel()
         await asyncio.gather(*timers, return_exceptions=True)
 
+    def reconfigure(self, config: LoadedConfig) -> None:
+        """A hot config: new rules in place, opens already counted stay counted."""
+        self._config = config.settings.drawers
+        self.policy.update(config.settings.drawers)
+
     async def open(
         self,
         drawer_id: str,
@@ -126,12 +147,20 @@ class DrawerService:
         refusal = (
             Refusal(404, "drawer.not_found", f"No drawer named {drawer_id!r} in the config.")
             if drawer is None and self._slot_kind(drawer_id) != "drawer"
-            else self.policy.check(principal, reason, document_id)
+            else await self.policy.check(principal, reason, document_id)
         )
-        if refusal is None:
-            refusal = await self._kick(drawer_id, drawer)
-        result = "opened" if refusal is None else "refused" if refusal.status != 503 else "failed"
-        await self._audit(drawer_id, reason, document_id, principal, origin, result, refusal)
+        if refusal is None and drawer is None:
+            refusal = self._offline(drawer_id)  # known before any kick: nothing was attempted
+        if refusal is not None:
+            result = "failed" if refusal.status == 503 else "refused"
+            await self._audit(drawer_id, reason, document_id, principal, origin, result, refusal)
+            raise DrawerRefused(refusal)
+        assert drawer is not None
+        audit_id = await self._audit(
+            drawer_id, reason, document_id, principal, origin, "pending", None, "attempted"
+        )
+        refusal = await self._kick(drawer_id, drawer)
+        await self._record_outcome(audit_id, drawer_id, refusal)
         if refusal is not None:
             raise DrawerRefused(refusal)
         self._bus.publish(
@@ -145,6 +174,54 @@ class DrawerService:
             },
         )
         return {"opened": True, "drawer": drawer_id}
+
+    async def authorize_raw_kick(
+        self,
+        printer_id: str,
+        reason: str | None,
+        document_id: str | None,
+        principal: TokenInfo | None,
+        origin: str | None,
+        job_id: str,
+    ) -> bool:
+        """May a raw job for ``printer_id`` keep its drawer kicks? Audited like an open.
+
+        False for a role that may not open drawers (its kicks are removed and the job prints,
+        security.md item 10); DrawerRefused for any other refusal, the rate limit included, so
+        the job is refused; True once the attempt is audited (result ``attempted``: the kick
+        goes out when the job prints).
+        """
+        target = self._drawer_on(printer_id)
+        extra = {"via": "raw_print", "printer": printer_id, "job": job_id}
+        if principal is None:
+            return False  # no one asked through the API: nothing to keep
+        refusal: Refusal | None
+        if not self.policy.may_kick(principal.role):
+            refusal = Refusal(
+                403,
+                "drawer.forbidden_role",
+                f"A {principal.role.value} token may not open the drawer on this till; "
+                "the kicks were removed from the job.",
+            )
+        elif reason is None:
+            refusal = Refusal(
+                422,
+                "drawer.reason_required",
+                "A raw job with open_drawer needs drawer_reason (one of "
+                f"{', '.join(self.policy.config.reasons)}) and, where that reason needs one, "
+                "document_id.",
+            )
+        else:
+            refusal = await self.policy.check(principal, reason, document_id)
+        result = "refused" if refusal is not None else "attempted"
+        await self._audit(
+            target, reason or "", document_id, principal, origin, result, refusal, extra=extra
+        )
+        if refusal is None:
+            return True
+        if refusal.code == "drawer.forbidden_role":
+            return False
+        raise DrawerRefused(refusal)
 
     async def state(self, drawer_id: str) -> dict[str, Any]:
         """``{"open": bool | None, ...}``; the sensor is read now where it can be."""
@@ -190,11 +267,20 @@ class DrawerService:
             return None
         return slot.device if isinstance(slot.device, Drawer) else None
 
-    async def _kick(self, drawer_id: str, drawer: Drawer | None) -> Refusal | None:
-        if drawer is None:
-            slot = self._devices.get(drawer_id)
-            state = slot.state if slot is not None else "missing"
-            return Refusal(503, "drawer.offline", f"Drawer {drawer_id} is not available ({state}).")
+    def _drawer_on(self, printer_id: str) -> str:
+        """The drawer cabled to that printer (the audit's target), else the printer itself."""
+        for slot in self._devices.slots():
+            options = slot.options
+            if isinstance(options, PrinterDrawerOptions) and options.printer == printer_id:
+                return slot.device_id
+        return printer_id
+
+    def _offline(self, drawer_id: str) -> Refusal:
+        slot = self._devices.get(drawer_id)
+        state = slot.state if slot is not None else "missing"
+        return Refusal(503, "drawer.offline", f"Drawer {drawer_id} is not available ({state}).")
+
+    async def _kick(self, drawer_id: str, drawer: Drawer) -> Refusal | None:
         try:
             await asyncio.wait_for(drawer.kick(), KICK_TIMEOUT_S)
         except DeviceError as exc:
@@ -205,37 +291,61 @@ class DrawerService:
 
     async def _audit(
         self,
-        drawer_id: str,
+        target: str,
         reason: str,
         document_id: str | None,
         principal: TokenInfo,
         origin: str | None,
         result: str,
         refusal: Refusal | None,
-    ) -> None:
+        event_result: str | None = None,
+        *,
+        extra: dict[str, Any] | None = None,
+    ) -> int:
+        """One audit row and its ``drawer_open`` event in one transaction; the row's id."""
         at = now()
+        event_id = str(uuid.uuid4())
         details = {
             "reason": reason,
             "document_id": document_id,
             "token_name": principal.name,
             "role": principal.role.value,
             "code": refusal.code if refusal else None,
+            "event": event_id,
+            **(extra or {}),
         }
         payload = {
-            "drawer": drawer_id,
-            "result": result,
+            "drawer": target,
+            "result": event_result or result,
             "origin": origin,
             "actor": {"id": principal.id, "name": principal.name, "role": principal.role.value},
             **{k: details[k] for k in ("reason", "document_id", "code")},
+            **(extra or {}),
         }
         async with self._store.transaction() as tx:
-            await tx.execute(
+            rows = await tx.execute_fetchall(
                 "INSERT INTO audit_log (at, actor, origin, action, target, result, details) "
-                "VALUES (?, ?, ?, 'drawer.open', ?, ?, ?)",
-                (at, principal.id, origin, drawer_id, result, json.dumps(details)),
+                "VALUES (?, ?, ?, 'drawer.open', ?, ?, ?) RETURNING id",
+                (at, principal.id, origin, target, result, json.dumps(details)),
             )
-            await append_event(tx, "drawer_open", str(uuid.uuid4()), payload, occurred_at=at)
-        log.info("drawer.open_attempt", drawer=drawer_id, result=result, reason=reason)
+            await append_event(tx, "drawer_open", event_id, payload, occurred_at=at)
+        log.info("drawer.open_attempt", drawer=target, result=result, reason=reason)
+        return int(next(iter(rows))[0])
+
+    async def _record_outcome(self, audit_id: int, drawer_id: str, refusal: Refusal | None) -> None:
+        """``opened`` or ``failed`` into the attempt's audit row (the event stays ``attempted``)."""
+        result = "opened" if refusal is None else "failed"
+        try:
+            async with self._store.transaction() as tx:
+                await tx.execute(
+                    "UPDATE audit_log SET result = ?, "
+                    "details = json_set(details, '$.code', ?) WHERE id = ?",
+                    (result, refusal.code if refusal else None, audit_id),
+                )
+        except Exception:  # the attempt is on record; only its outcome is missing
+            log.exception("drawer.outcome_not_recorded", drawer=drawer_id, result=result)
+        else:
+            log.info("drawer.open_outcome", drawer=drawer_id, result=result)
 
     def _device_changed(self, slot: DeviceSlot, what: str) -> None:
         if slot.kind != "drawer":

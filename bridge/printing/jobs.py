@@ -58,10 +58,11 @@ class Job:
         idempotency_key: str | None,
         token_id: str | None,
         reprint_of: str | None = None,
+        job_id: str | None = None,
     ) -> Job:
         stamp = now()
         return cls(
-            str(uuid.uuid4()),
+            job_id or str(uuid.uuid4()),
             printer,
             idempotency_key,
             request_hash,
@@ -145,6 +146,14 @@ class JobRepository:
         )
         return next((Job.from_row(row) for row in rows), None)
 
+    async def find(self, printer: str, key: str) -> Job | None:
+        """The job stored under an idempotency key, read outside any transaction."""
+        row = await self._store.fetchone(
+            f"SELECT {_COLUMNS} FROM print_jobs WHERE printer = ? AND idempotency_key = ?",
+            (printer, key),
+        )
+        return Job.from_row(row) if row else None
+
     async def get(self, job_id: str) -> Job | None:
         row = await self._store.fetchone(
             f"SELECT {_COLUMNS} FROM print_jobs WHERE id = ?", (job_id,)
@@ -158,10 +167,12 @@ class JobRepository:
         )
         return [Job.from_row(row) for row in rows]
 
-    async def unfinished(self) -> list[Job]:
-        """Queued and waiting jobs of every printer, oldest first."""
+    async def unfinished(self, printer: str | None = None) -> list[Job]:
+        """Queued and waiting jobs of every printer (or of one), oldest first."""
         rows = await self._store.fetchall(
-            f"SELECT {_COLUMNS} FROM print_jobs WHERE state IN ('queued', 'waiting') ORDER BY rowid"
+            f"SELECT {_COLUMNS} FROM print_jobs WHERE state IN ('queued', 'waiting') "
+            "AND (? IS NULL OR printer = ?) ORDER BY rowid",
+            (printer, printer),
         )
         return [Job.from_row(row) for row in rows]
 

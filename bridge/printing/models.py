@@ -26,7 +26,20 @@ class PrintRequest(Wire):
     open_drawer: bool = Field(
         default=False,
         description="Raw jobs only: keep the drawer kicks in the data. Honoured only for roles "
-        "allowed to open drawers ([drawers] roles); otherwise kicks are removed.",
+        "allowed to open drawers ([drawers] roles), otherwise kicks are removed; checked, "
+        "rate-limited and audited like POST /api/v1/drawers/{id}/open (429 past the limit).",
+    )
+    drawer_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="With open_drawer: why the drawer opens (a [drawers] reason, e.g. sale).",
+    )
+    document_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="With open_drawer: the document the drawer opens for, where the reason "
+        "needs one.",
     )
 
     @model_validator(mode="after")
@@ -42,6 +55,8 @@ class PrintRequest(Wire):
                 raise ValueError("raw is empty")
         elif self.open_drawer:
             raise ValueError("open_drawer applies to raw jobs; open the drawer with its own route")
+        if not self.open_drawer and (self.drawer_reason or self.document_id):
+            raise ValueError("drawer_reason and document_id go with open_drawer")
         return self
 
     def raw_bytes(self) -> bytes:

@@ -14,6 +14,14 @@ reading it back. The status is still asked after the previous job ended and befo
 is committed; it is used only if no other job went out since and it is younger than
 ``STATUS_MAX_AGE_S``. A job's ``done`` is committed while the next job's status is asked; the
 next job touches the store only once that commit is through, so its events and states follow.
+
+A raw job that asks to keep its drawer kicks is a drawer open attempt: the drawer service checks
+it against the drawer policy and rate limit and audits it before the job is stored (a refusal
+refuses the job, 429 included; a role that may not open drawers gets the kicks removed).
+
+A hot config (:meth:`PrintQueue.reconfigure`) adds and removes lanes; a removed printer's queued
+jobs stay stored and resume if it comes back. An unexpected error in a lane is logged and retried
+with backoff, never the end of that printer's printing.
 """
 
 from __future__ import annotations
@@ -21,14 +29,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import structlog
 
-from bridge.auth.roles import Role
 from bridge.auth.tokens import TokenInfo
+from bridge.config.loader import LoadedConfig
 from bridge.devices.manager import DeviceManager, DeviceSlot
+from bridge.drawers.policy import DrawerRefused, Refusal
 from bridge.events.bus import EventBus
 from bridge.printing.jobs import OPEN_STATES, Job, JobRepository
 from bridge.printing.models import PrintRequest
@@ -46,6 +57,9 @@ log = structlog.get_logger(__name__)
 STOP_GRACE_S = 3.0
 #: A status asked alongside a job's insert is trusted for that job only this long.
 STATUS_MAX_AGE_S = 0.5
+#: A lane hit by an unexpected error tries again after this, doubling up to the cap.
+LANE_RETRY_BASE_S = 0.5
+LANE_RETRY_CAP_S = 30.0
 RESTART_MESSAGE = (
     "the daemon stopped while this job was being sent; part of it may have printed. "
     "Check the paper, then reprint it from the technician page if needed."
@@ -97,6 +111,29 @@ class PrinterUnavailable(PrintQueueError):
     status, code = 503, "printer.offline"
 
 
+class DrawerKickRefused(PrintQueueError):
+    """A raw job's drawer kick the drawer policy refused (429 past the rate limit)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.status, self.code = refusal.status, refusal.code
+        self.retry_after_s = refusal.retry_after_s
+
+
+class KickGate(Protocol):
+    """The drawer service, as the queue sees it: audits and rate-limits raw jobs' kicks."""
+
+    async def authorize_raw_kick(
+        self,
+        printer_id: str,
+        reason: str | None,
+        document_id: str | None,
+        principal: TokenInfo | None,
+        origin: str | None,
+        job_id: str,
+    ) -> bool: ...
+
+
 def waiting_reason(error: DeviceError) -> str:
     """``printer.paper_out`` -> ``paper_out``; anything else not-ready counts as offline."""
     reason = error.code.removeprefix("printer.")
@@ -146,6 +183,8 @@ class _Lane:
     sent: int = 0
     #: The last job's ``done`` being committed; the next job's store writes wait for it.
     finishing: asyncio.Task[None] | None = None
+    #: Set when the queue stops or the printer left the config: the worker ends.
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class PrintQueue:
@@ -158,7 +197,7 @@ class PrintQueue:
         devices: DeviceManager,
         renderer: Renderer,
         *,
-        drawer_roles: frozenset[Role],
+        drawers: KickGate,
         recheck_s: float,
         max_raw_bytes: int,
     ) -> None:
@@ -167,12 +206,13 @@ class PrintQueue:
         self._store = store
         self._bus = bus
         self._devices = devices
-        self._drawer_roles = drawer_roles
+        self._drawers = drawers
         self._recheck_s = recheck_s
         self._max_raw_bytes = max_raw_bytes
         self._lanes: dict[str, _Lane] = {}
         self._checks: set[asyncio.Task[Readiness]] = set()
         self._stopping = False
+        self._started = False
         self._unlisten = devices.add_listener(self._device_changed)
 
     # -- life cycle --------------------------------------------------------------------------
@@ -192,14 +232,42 @@ class PrintQueue:
                 continue
             lane.pending.append(_Entry(job.id))
         for lane in self._lanes.values():
-            lane.task = asyncio.create_task(self._work(lane), name=f"print:{lane.printer_id}")
+            self._run_lane(lane)
+        self._started = True
+
+    async def reconfigure(self, config: LoadedConfig) -> None:
+        """A hot config: new profiles and limits; lanes for printers added, none for removed ones.
+
+        Called after the device manager applied it, so its slots say which printers there are
+        (as at start). A removed printer's lane ends (a job being sent gets the stop grace); its
+        queued and waiting jobs stay stored and are picked up again if the printer comes back.
+        """
+        await self.renderer.reconfigure(config)
+        self._recheck_s = config.settings.printing.waiting_recheck_s
+        self._max_raw_bytes = config.settings.printing.max_raw_bytes
+        if not self._started or self._stopping:
+            return
+        wanted = [slot.device_id for slot in self._devices.slots() if slot.kind == "printer"]
+        for printer_id in [pid for pid in self._lanes if pid not in wanted]:
+            await self._close_lane(self._lanes.pop(printer_id))
+            log.info("print.printer_removed", printer=printer_id)
+        for printer_id in wanted:
+            if printer_id in self._lanes:
+                continue
+            lane = _Lane(printer_id)
+            lane.pending.extend(_Entry(job.id) for job in await self.jobs.unfinished(printer_id))
+            self._lanes[printer_id] = lane
+            self._run_lane(lane)
+            log.info("print.printer_added", printer=printer_id, resumed=len(lane.pending))
 
     async def stop(self) -> None:
         """Let a job being sent finish (briefly), then stop every worker."""
         self._stopping = True
+        self._started = False
         self._unlisten()
         tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
         for lane in self._lanes.values():
+            lane.stop.set()
             lane.wake.set()
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
@@ -222,14 +290,25 @@ class PrintQueue:
         request: PrintRequest,
         idempotency_key: str | None,
         principal: TokenInfo | None,
+        origin: str | None = None,
     ) -> tuple[Job, bool]:
-        """Store a job (durably) and queue it; ``(job, created)``, the first job on a repeat."""
+        """Store a job (durably) and queue it; ``(job, created)``, the first job on a repeat.
+
+        A repeat found before any work is answered at once: not rendered again, and its drawer
+        kick is not a new attempt (neither audited nor counted against the rate limit again).
+        """
         lane = self._lane(printer_id)
         digest = hashlib.sha256(
             json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()
         ).digest()
+        if idempotency_key is not None:
+            first = await self.jobs.find(printer_id, idempotency_key)
+            if first is not None:
+                return self._repeat(first, idempotency_key, digest), False
+        job_id = str(uuid.uuid4())
         if request.raw is not None:
-            kind, payload = "raw", await self._raw_payload(request, principal)
+            kind = "raw"
+            payload = await self._raw_payload(printer_id, request, principal, origin, job_id)
         else:
             assert request.receipt is not None
             kind, payload = "receipt", await self._render(printer_id, request.receipt)
@@ -240,6 +319,7 @@ class PrintQueue:
             digest,
             idempotency_key=idempotency_key,
             token_id=principal.id if principal else None,
+            job_id=job_id,
         )
         return await self._enqueue(lane, job)
 
@@ -336,17 +416,36 @@ class PrintQueue:
         except DeviceError as exc:  # ReceiptTooWide and the like: the receipt itself is wrong
             raise JobRefused(str(exc), exc.code) from None
 
-    async def _raw_payload(self, request: PrintRequest, principal: TokenInfo | None) -> bytes:
+    async def _raw_payload(
+        self,
+        printer_id: str,
+        request: PrintRequest,
+        principal: TokenInfo | None,
+        origin: str | None,
+        job_id: str,
+    ) -> bytes:
+        """The bytes to print: kicks removed unless the drawer service lets this job keep them."""
         data = request.raw_bytes()
         if len(data) > self._max_raw_bytes:
             raise JobRefused(
                 f"The raw job is {len(data)} bytes; the limit is {self._max_raw_bytes}.",
                 "print.too_large",
             )
-        keep = (
-            request.open_drawer and principal is not None and principal.role in self._drawer_roles
-        )
-        raw = await self.renderer.filter_raw(data, keep_kicks=keep)
+        raw = await self.renderer.filter_raw(data, keep_kicks=False)
+        if raw.removed and request.open_drawer:
+            try:
+                keep = await self._drawers.authorize_raw_kick(
+                    printer_id,
+                    request.drawer_reason,
+                    request.document_id,
+                    principal,
+                    origin,
+                    job_id,
+                )
+            except DrawerRefused as exc:
+                raise DrawerKickRefused(exc.refusal) from None
+            if keep:
+                return data
         if raw.removed:
             log.warning(
                 "print.raw_kicks_removed",
@@ -372,17 +471,39 @@ class PrintQueue:
         if first is not None:
             if check is not None:
                 check.discard()
-            if first.request_hash != job.request_hash:
-                raise IdempotencyConflict(
-                    f"Idempotency-Key {job.idempotency_key!r} was used for a different "
-                    f"job ({first.id}); use a new key for a new receipt.",
-                    job=first,
-                )
-            return first, False
+            assert job.idempotency_key is not None
+            return self._repeat(first, job.idempotency_key, job.request_hash), False
         self._publish(job)
         lane.pending.append(_Entry(job.id, job, check))
         lane.wake.set()
         return job, True
+
+    @staticmethod
+    def _repeat(first: Job, key: str, digest: bytes) -> Job:
+        if first.request_hash != digest:
+            raise IdempotencyConflict(
+                f"Idempotency-Key {key!r} was used for a different "
+                f"job ({first.id}); use a new key for a new receipt.",
+                job=first,
+            )
+        return first
+
+    def _run_lane(self, lane: _Lane) -> None:
+        lane.task = asyncio.create_task(self._work(lane), name=f"print:{lane.printer_id}")
+
+    async def _close_lane(self, lane: _Lane) -> None:
+        """End a removed printer's worker; its jobs stay stored as they are."""
+        lane.stop.set()
+        lane.wake.set()
+        for entry in lane.pending:
+            self._drop_check(entry)
+        if lane.task is not None:
+            _, late = await asyncio.wait([lane.task], timeout=STOP_GRACE_S)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(lane.task, return_exceptions=True)
+        if lane.finishing is not None:
+            await asyncio.gather(lane.finishing, return_exceptions=True)
 
     def _early_check(self, lane: _Lane) -> _StatusCheck | None:
         """Ask an idle printer for its status while the job is being stored (module docstring)."""
@@ -404,34 +525,80 @@ class PrintQueue:
             lane.wake.set()
 
     async def _work(self, lane: _Lane) -> None:
-        while not self._stopping:
-            if not lane.pending:
-                lane.wake.clear()
-                await lane.wake.wait()
-                continue
-            lane.wake.clear()  # news from now on wakes a wait below
-            entry = lane.pending[0]
-            job, entry.job = entry.job, None  # as inserted; a later attempt reads it again
-            if job is None:
-                job = await self.jobs.get(entry.job_id)
-            if job is None or job.state not in OPEN_STATES:
-                self._drop_check(entry)
-                lane.pending.popleft()
-                continue
-            printer, blocked = await self._readiness(lane, entry)
-            await self._finished(lane)
-            if printer is None:
-                assert blocked is not None
-                if not await self._set(job, "waiting", OPEN_STATES, blocked):
-                    lane.pending.popleft()  # cancelled while its status was asked
-                    continue
+        """The lane's worker: one turn after another until it is stopped.
+
+        An unexpected error (the store, a driver bug) is logged, shown as a ``device`` event and
+        waited out with backoff; the turn is then taken again from the job's stored state.
+        """
+        failures = 0
+        while not lane.stop.is_set():
+            try:
+                await self._turn(lane)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = min(LANE_RETRY_CAP_S, LANE_RETRY_BASE_S * 2 ** min(failures - 1, 8))
+                if failures == 1:
+                    log.exception("print.lane_error", printer=lane.printer_id, retry_in_s=delay)
+                else:
+                    log.warning(
+                        "print.lane_error_again",
+                        printer=lane.printer_id,
+                        failures=failures,
+                        error=str(exc),
+                    )
+                self._bus.publish(
+                    "device",
+                    {
+                        "device": lane.printer_id,
+                        "event": "print_queue_error",
+                        "message": f"printing stalled on an internal error ({exc}); "
+                        f"retrying in {delay:g} s",
+                        "failures": failures,
+                    },
+                )
                 try:
-                    await asyncio.wait_for(lane.wake.wait(), self._recheck_s)
+                    await asyncio.wait_for(lane.stop.wait(), delay)
                 except TimeoutError:
                     pass
-                continue
-            if await self._send(job, printer, lane):
-                lane.pending.popleft()
+            else:
+                failures = 0
+
+    async def _turn(self, lane: _Lane) -> None:
+        """Wait for work, or take the first job one step: skip it, park it waiting, or print it."""
+        if not lane.pending:
+            lane.wake.clear()
+            await lane.wake.wait()
+            return
+        lane.wake.clear()  # news from now on wakes a wait below
+        entry = lane.pending[0]
+        job, entry.job = entry.job, None  # as inserted; a later attempt reads it again
+        if job is None:
+            job = await self.jobs.get(entry.job_id)
+        if job is None or job.state not in OPEN_STATES:
+            self._drop_check(entry)
+            lane.pending.popleft()
+            return
+        printer, blocked = await self._readiness(lane, entry)
+        await self._finished(lane)
+        if printer is None:
+            assert blocked is not None
+            if not await self._set(job, "waiting", OPEN_STATES, blocked):
+                lane.pending.popleft()  # cancelled while its status was asked
+                return
+            await self._wait_news(lane)
+        elif await self._send(job, printer, lane):
+            lane.pending.popleft()
+        else:
+            await self._wait_news(lane)  # the printer refused it unsent: not again at once
+
+    async def _wait_news(self, lane: _Lane) -> None:
+        """Until the printer's status changes (or ``recheck_s``): a waiting job's pause."""
+        try:
+            await asyncio.wait_for(lane.wake.wait(), self._recheck_s)
+        except TimeoutError:
+            pass
 
     async def _readiness(self, lane: _Lane, entry: _Entry) -> Readiness:
         """The status asked alongside the job's insert if still fresh, else a new query."""

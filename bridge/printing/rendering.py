@@ -88,6 +88,28 @@ class Renderer:
         if executor is not None:
             await asyncio.get_running_loop().run_in_executor(None, executor.shutdown, True)
 
+    async def reconfigure(self, config: LoadedConfig) -> None:
+        """A hot config: printers added or changed get their new profile for the next receipt.
+
+        Jobs already stored keep their bytes (jobs.py). The cached renderers of changed printers
+        are dropped on the worker thread, after any render in flight, so none is shared.
+        """
+        old, self._config = self._config, config
+        changed = {
+            printer_id
+            for printer_id in set(old.settings.devices) | set(config.settings.devices)
+            if (old.settings.devices.get(printer_id), old.device_options.get(printer_id))
+            != (config.settings.devices.get(printer_id), config.device_options.get(printer_id))
+        }
+        if not changed:
+            return
+        for printer_id in changed:
+            self._loop_renderers.pop(printer_id, None)
+        if self._executor is None:
+            self._forget_blocking(changed)
+        else:
+            await self._run(self._forget_blocking, changed)
+
     def printer_options(self, printer_id: str) -> Any:
         """The validated options of an enabled printer in the config."""
         device = self._config.settings.devices.get(printer_id)
@@ -140,6 +162,12 @@ class Renderer:
             renderer = self._renderers[printer_id] = ReceiptRenderer(profile)
             self._loop_renderers[printer_id] = ReceiptRenderer(profile)
         return renderer.render(receipt)
+
+    def _forget_blocking(self, printer_ids: set[str]) -> None:
+        for printer_id in printer_ids:
+            self._renderers.pop(printer_id, None)
+            self._loop_renderers.pop(printer_id, None)
+            self._decoders.pop(printer_id, None)
 
     def _decode_blocking(self, printer_id: str, data: bytes) -> str:
         decoder = self._decoders.get(printer_id)

@@ -14,7 +14,7 @@ from bridge.api.security import PRINCIPAL
 from bridge.auth.roles import Role
 from bridge.printing import models
 from bridge.printing.jobs import Job
-from bridge.printing.queue import PrintQueueError
+from bridge.printing.queue import DrawerKickRefused, PrintQueueError
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
@@ -31,7 +31,11 @@ def _job(job: Job, status: int = 200, headers: dict[str, str] | None = None) -> 
 
 def _api_error(exc: PrintQueueError) -> ApiError:
     details = {"job": exc.job.to_wire()} if exc.job is not None else {}
-    return ApiError(exc.status, exc.code, str(exc), details)
+    headers: dict[str, str] = {}
+    if isinstance(exc, DrawerKickRefused) and exc.retry_after_s is not None:
+        headers["Retry-After"] = str(max(1, round(exc.retry_after_s + 0.49)))
+        details["retry_after_s"] = round(exc.retry_after_s, 1)
+    return ApiError(exc.status, exc.code, str(exc), details, headers=headers)
 
 
 async def submit_job(request: web.Request) -> web.Response:
@@ -48,7 +52,11 @@ async def submit_job(request: web.Request) -> web.Response:
     )
     try:
         job, created = await app[keys.PRINT_QUEUE].submit(
-            request.match_info["printer_id"], body, key, request[PRINCIPAL]
+            request.match_info["printer_id"],
+            body,
+            key,
+            request[PRINCIPAL],
+            request.headers.get("Origin"),
         )
     except PrintQueueError as exc:
         raise _api_error(exc) from None
@@ -127,7 +135,7 @@ def routes() -> list[RouteSpec]:
             models.PrintRequest,
             models.JobResponse,
             status=202,
-            errors=(400, 404, 409, 422),
+            errors=(400, 403, 404, 409, 422, 429),
             tag="printing",
         ),
         RouteSpec(

@@ -24,8 +24,14 @@ def build_sync(
     bus: EventBus,
     backups: Any,
     drawers: Any = None,
+    printing: Any = None,
 ) -> SyncService:
-    """With no [cloud] url the service exists (for GET /api/v1/sync) but starts no task."""
+    """With no [cloud] url the service exists (for GET /api/v1/sync) but starts no task.
+
+    A signed config reaches the print queue and the drawers too (issue 7): printer profiles are
+    refreshed before the devices reopen (a printer drawer on a newly added printer checks with
+    them that it is one), lanes and drawer rules after.
+    """
 
     async def backup() -> object:
         return await backups().create("before-snapshot")
@@ -33,16 +39,22 @@ def build_sync(
     def publish(status: dict[str, Any]) -> None:
         bus.publish("sync", status)
 
+    async def apply_devices(new: LoadedConfig) -> object:
+        if printing is not None:
+            await printing.renderer.reconfigure(new)
+        return await devices.apply(new)
+
     service = SyncService(
-        config, store, state_dir, apply_devices=devices.apply, backup=backup, publish=publish
+        config, store, state_dir, apply_devices=apply_devices, backup=backup, publish=publish
     )
-    if drawers is not None:
-        from bridge.drawers.policy import DrawerPolicy
 
-        def drawer_rules(new: LoadedConfig) -> None:
-            drawers.policy = DrawerPolicy(new.settings.drawers)
+    async def printing_and_drawers(new: LoadedConfig) -> None:
+        if drawers is not None:
+            drawers.reconfigure(new)  # rules in place: rate windows keep their counts
+        if printing is not None:
+            await printing.reconfigure(new)
 
-        service.add_config_listener(drawer_rules)
+    service.add_config_listener(printing_and_drawers)
     return service
 
 

@@ -11,6 +11,7 @@ import pytest
 from bridge import keys
 from bridge.auth.roles import Role
 from drivers.simulated.printer import SimulatedPrinter
+from tests.bridge.catalog_helpers import post, product, put_products, refund, sale
 from tests.conftest import Api, make_token
 
 
@@ -68,6 +69,17 @@ async def outbox_events(api: Api) -> list[dict[str, Any]]:
     return [json.loads(row["payload"]) for row in rows]
 
 
+async def recorded_sale(api: Api, *payments: tuple[str, str]) -> dict[str, Any]:
+    """A sale of 100.00 recorded on the till, paid as ``payments`` (method, amount)."""
+    await put_products(api, product("A1", "Apple", "100.00"))
+    doc = sale([("A1", "1", "100.00")])
+    if payments:
+        doc["payments"] = [{"method": m, "amount": a} for m, a in payments]
+    status, body = await post(api, doc)
+    assert status == 201, body
+    return doc
+
+
 def simulated_printer(api: Api) -> SimulatedPrinter:
     device = api.daemon.app[keys.DEVICES].get("receipt").device  # type: ignore[union-attr]
     assert isinstance(device, SimulatedPrinter)
@@ -87,11 +99,12 @@ async def drawer_events(ws: Any, count: int, limit_s: float = 5.0) -> list[dict[
 async def test_sale_opens_the_drawer_through_its_printer_and_the_sensor_reports_it(
     api: Api,
 ) -> None:
+    doc = await recorded_sale(api)
     ws = await api.ws_authed(["drawer"])
     status, body, _ = await api.call(
         "POST",
         "/api/v1/drawers/drawer/open",
-        json_body={"reason": "sale", "document_id": "doc-1"},
+        json_body={"reason": "sale", "document_id": doc["id"]},
         token=api.cashier,
     )
     assert status == 200 and body == {"opened": True, "drawer": "drawer"}
@@ -102,7 +115,7 @@ async def test_sale_opens_the_drawer_through_its_printer_and_the_sensor_reports_
     assert sorted(names) == ["kicked", "open_too_long", "opened"]
     assert names.index("opened") < names.index("open_too_long")
     kicked = events[names.index("kicked")]
-    assert kicked["reason"] == "sale" and kicked["document_id"] == "doc-1"
+    assert kicked["reason"] == "sale" and kicked["document_id"] == doc["id"]
     status, state, _ = await api.call("GET", "/api/v1/drawers/drawer", token=api.cashier)
     assert status == 200 and state["open"] is True and state["open_for_s"] >= 0.3
     printer.close_drawer()
@@ -131,12 +144,26 @@ async def test_policy_refusals_and_every_attempt_is_audited_with_an_outbox_event
     api: Api,
 ) -> None:
     technician = await make_token(api.daemon, Role.TECHNICIAN)
+    cash = await recorded_sale(api)
+    card = await recorded_sale(api, ("card", "100.00"))
+    mixed = await recorded_sale(api, ("card", "60.00"), ("cash", "40.00"))
+    cash_refund = refund(cash, [("A1", "1")])
+    assert (await post(api, cash_refund))[0] == 201
     cases = [
         (api.cashier, {"reason": "sale"}, 422, "drawer.document_required"),
         (api.cashier, {"reason": "no_sale"}, 403, "drawer.needs_technician"),
         (api.cashier, {"reason": "party"}, 422, "drawer.unknown_reason"),
-        (api.cashier, {"reason": "sale", "document_id": "d-9"}, 200, None),
+        (api.cashier, {"reason": "sale", "document_id": "d-9"}, 422, "drawer.document_unknown"),
+        (api.cashier, {"reason": "sale", "document_id": card["id"]}, 422, "drawer.not_cash"),
+        (
+            api.cashier,
+            {"reason": "refund", "document_id": cash["id"]},
+            422,
+            "drawer.document_mismatch",
+        ),
+        (api.cashier, {"reason": "sale", "document_id": mixed["id"]}, 200, None),
         (technician, {"reason": "no_sale"}, 200, None),
+        (technician, {"reason": "refund", "document_id": cash_refund["id"]}, 200, None),
     ]
     for token, body, expected, code in cases:
         status, answer, _ = await open_drawer(api, body, token)
@@ -147,20 +174,20 @@ async def test_policy_refusals_and_every_attempt_is_audited_with_an_outbox_event
     assert status == 404
 
     rows = await audit_rows(api)
-    assert [row["result"] for row in rows] == [
-        "refused",
-        "refused",
-        "refused",
-        "opened",
-        "opened",
-        "refused",
-    ]
+    assert [row["result"] for row in rows] == [*["refused"] * 6, *["opened"] * 3, "refused"]
     assert all(row["origin"] == "http://pos.example.test:8080" for row in rows)
-    assert json.loads(rows[3]["details"])["document_id"] == "d-9"
+    assert json.loads(rows[6]["details"])["document_id"] == mixed["id"]
     assert json.loads(rows[1]["details"])["code"] == "drawer.needs_technician"
+    assert json.loads(rows[4]["details"])["code"] == "drawer.not_cash"
     events = await outbox_events(api)
-    assert [e["result"] for e in events] == [row["result"] for row in rows]
-    assert events[4]["actor"]["role"] == "technician" and events[4]["reason"] == "no_sale"
+    # one event per attempt, written before the kick: an allowed open is "attempted" upstream
+    assert [e["result"] for e in events] == [*["refused"] * 6, *["attempted"] * 3, "refused"]
+    assert events[7]["actor"]["role"] == "technician" and events[7]["reason"] == "no_sale"
+    assert [e["code"] for e in events[3:6]] == [
+        "drawer.document_unknown",
+        "drawer.not_cash",
+        "drawer.document_mismatch",
+    ]
 
 
 async def test_rate_limit_per_token_and_per_till_gives_429_and_is_audited(api: Api) -> None:
@@ -176,7 +203,13 @@ async def test_rate_limit_per_token_and_per_till_gives_429_and_is_audited(api: A
     assert status == 429
     rows = await audit_rows(api)
     assert [row["result"] for row in rows] == ["opened", "opened", "refused", "opened", "refused"]
-    assert len(await outbox_events(api)) == 5
+    assert [e["result"] for e in await outbox_events(api)] == [
+        "attempted",
+        "attempted",
+        "refused",
+        "attempted",
+        "refused",
+    ]
 
 
 async def test_simulated_drawer_and_an_unavailable_printer(api: Api) -> None:
@@ -187,4 +220,6 @@ async def test_simulated_drawer_and_an_unavailable_printer(api: Api) -> None:
     await api.daemon.app[keys.DEVICES].get("receipt").device.close()  # type: ignore[union-attr]
     status, body, _ = await open_drawer(api, {"reason": "float"}, api.cashier)
     assert status == 503 and body["error"]["code"] == "printer.offline"
-    assert (await audit_rows(api))[-1]["result"] == "failed"
+    assert (await audit_rows(api))[-1]["result"] == "failed"  # tried: the printer did not take it
+    assert json.loads((await audit_rows(api))[-1]["details"])["code"] == "printer.offline"
+    assert (await outbox_events(api))[-1]["result"] == "attempted"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 
+from bridge import keys
 from bridge.auth.roles import Role
 from tests.bridge.printing.helpers import job_events, printed_text, raw, receipt, submit, wait_state
 from tests.conftest import Api, make_token
@@ -26,6 +28,8 @@ port = 0
 
 [drawers]
 roles = ["technician"]
+max_per_token = 2
+rate_window_s = 600
 
 [devices.receipt]
 driver = "escpos-network"
@@ -144,27 +148,73 @@ async def test_printer_vanishing_mid_job_is_uncertain_never_retried_and_reprints
 async def test_raw_jobs_lose_drawer_kicks_unless_the_role_may_open_and_asks(
     api: Api, printer: TcpPrinter
 ) -> None:
+    """A kept kick is a drawer open: policy, rate limit, audit row and outbox event."""
     kick = b"\x1bp\x00\x19\xfa"
     data = b"\x1b@RAW " + kick + b"\x07" + b"\x10\x14\x01\x00\x01" + b"END\n"
     technician = await make_token(api.daemon, Role.TECHNICIAN)
+    float_kick = {"open_drawer": True, "drawer_reason": "float"}
 
     cases = [
-        (api.cashier, True, False),  # cashier may not open drawers on this till
-        (technician, False, False),  # allowed role, but the job did not ask
-        (technician, True, True),
+        (api.cashier, float_kick, 202, False),  # cashier may not open drawers on this till
+        (technician, {}, 202, False),  # allowed role, but the job did not ask
+        (technician, float_kick, 202, True),
+        (technician, {"open_drawer": True}, 422, False),  # no reason given
+        (technician, float_kick, 202, True),
+        (technician, float_kick, 429, False),  # max_per_token = 2
     ]
-    for n, (token, asks, kept) in enumerate(cases):
+    jobs = []
+    for n, (token, extra, expected, kept) in enumerate(cases):
         before = len(printer.printed)
-        status, body = await submit(
-            api, "receipt", raw(data, open_drawer=asks), f"raw-{n}", token=token
-        )
-        assert status == 202, body
+        status, body = await submit(api, "receipt", raw(data, **extra), f"raw-{n}", token=token)
+        assert status == expected, body
+        if status != 202:
+            jobs.append(None)
+            continue
+        jobs.append(body["job"]["id"])
         await wait_state(api, body["job"]["id"], "done")
         printed = printer.printed[before:]
         assert b"RAW " in printed and b"END" in printed
         assert (kick in printed) is kept
         assert (b"\x10\x14" in printed) is kept
         assert (b"\x07" in printed) is kept
+    assert body["error"]["code"] == "drawer.rate_limited"
+    # A repeat of an accepted job is not a new attempt: not audited, not counted, not printed.
+    status, again = await submit(api, "receipt", raw(data, **float_kick), "raw-2", token=technician)
+    assert status == 202 and again["job"]["id"] == jobs[2]
+
+    store = api.daemon.app[keys.STORE]
+    rows = await store.fetchall(
+        "SELECT target, result, details FROM audit_log WHERE action = 'drawer.open' ORDER BY id"
+    )
+    details = [json.loads(row["details"]) for row in rows]
+    assert [row["result"] for row in rows] == [
+        "refused",
+        "attempted",
+        "refused",
+        "attempted",
+        "refused",
+    ]
+    assert [d["code"] for d in details] == [
+        "drawer.forbidden_role",
+        None,
+        "drawer.reason_required",
+        None,
+        "drawer.rate_limited",
+    ]
+    assert all(
+        row["target"] == "receipt" and d["via"] == "raw_print"
+        for row, d in zip(rows, details, strict=True)
+    )
+    assert [details[1]["job"], details[3]["job"]] == [jobs[2], jobs[4]]
+    events = [
+        json.loads(row["payload"])
+        for row in await store.fetchall(
+            "SELECT payload FROM outbox WHERE type = 'drawer_open' ORDER BY seq"
+        )
+    ]
+    assert [e["result"] for e in events] == [row["result"] for row in rows]
+    assert events[1]["reason"] == "float" and events[1]["actor"]["role"] == "technician"
+    assert events[1]["job"] == jobs[2]
 
 
 async def test_bad_requests_are_refused_with_their_own_codes(api: Api) -> None:
