@@ -11,7 +11,9 @@ from typing import Any
 
 from bridge.store import Store
 
-_EARLIER_OPEN_SQL = """
+#: Answered by the partial index audit_log_drawer_document (migration 0005), whose expression and
+#: WHERE this must keep.
+EARLIER_OPEN_SQL = """
 SELECT target, result, at, details FROM audit_log
 WHERE action = 'drawer.open' AND json_extract(details, '$.document_id') = ?
 ORDER BY id DESC LIMIT 1
@@ -20,7 +22,7 @@ ORDER BY id DESC LIMIT 1
 
 async def earlier_drawer_open(store: Store, document_id: str) -> dict[str, Any] | None:
     """The last audited open attempt for ``document_id``: drawer, status, at and code."""
-    row = await store.fetchone(_EARLIER_OPEN_SQL, (document_id,))
+    row = await store.fetchone(EARLIER_OPEN_SQL, (document_id,))
     if row is None:
         return None
     details = json.loads(row["details"]) if row["details"] else {}

@@ -1,0 +1,37 @@
+"""The hot reads of recording a document are answered from indexes (migration 0005)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bridge.documents.repeats import EARLIER_OPEN_SQL
+from bridge.stock.ledger import PHYSICAL_MANY_SQL
+from bridge.store import Store
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = Store(tmp_path / "db.sqlite3")
+    await opened.open()
+    yield opened
+    await opened.close()
+
+
+async def plan(store: Store, sql: str, params: tuple[object, ...]) -> list[str]:
+    return [row[3] for row in await store.fetchall("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+async def test_a_sales_stock_sum_reads_the_index_alone(store: Store) -> None:
+    steps = await plan(store, PHYSICAL_MANY_SQL, ("main", json.dumps(["A", "B"])))
+    movements = [s for s in steps if "stock_movements" in s or s.startswith("SEARCH m ")]
+    assert movements and all("COVERING INDEX" in s for s in movements), steps
+
+
+async def test_a_repeats_drawer_lookup_does_not_scan_the_audit_log(store: Store) -> None:
+    steps = await plan(store, EARLIER_OPEN_SQL, ("b7b7e7a8-0000-4000-8000-000000000000",))
+    assert any("audit_log_drawer_document" in s for s in steps), steps
+    assert not any(s.startswith("SCAN audit_log") for s in steps), steps
