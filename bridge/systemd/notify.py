@@ -36,8 +36,11 @@ class Notifier:
             return
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+                sock.setblocking(False)  # called on the event loop: never wait for a full socket
                 sock.connect(self._address)
-                sock.sendall("\n".join(fields).encode())
+                sock.send("\n".join(fields).encode())
+        except BlockingIOError:  # nobody reads the socket: drop this message, keep serving
+            log.debug("systemd.notify_dropped", message=fields[0])
         except OSError as exc:  # systemd gone or socket unreadable: not fatal for the till
             log.warning("systemd.notify_failed", error=str(exc))
 

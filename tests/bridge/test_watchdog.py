@@ -87,3 +87,14 @@ def test_no_watchdog_when_not_asked_or_for_another_pid() -> None:
         is None
     )
     assert Notifier({}).enabled is False
+
+
+def test_a_socket_nobody_reads_never_blocks_the_daemon(tmp_path: Path) -> None:
+    """Datagrams to a full notify socket are dropped, not waited for (this runs on the event loop)."""
+    notifier, sock = notifier_on(tmp_path)
+    began = time.monotonic()
+    for _ in range(500):  # far beyond the socket's queue
+        notifier.send("WATCHDOG=1")
+    assert time.monotonic() - began < 2.0
+    assert drain(sock)  # what fitted was delivered
+    sock.close()
