@@ -97,6 +97,21 @@ def _known_skus(
     return products
 
 
+def _first_unknown(conn: sqlite3.Connection, skus: Sequence[str]) -> None:
+    """Refuse the first SKU not in the catalog, asking the store for that one alone (a count's
+    thousands of lines need no names, only to exist)."""
+    row = conn.execute(
+        "SELECT s.key, s.value FROM json_each(?) s "
+        "WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = s.value) ORDER BY s.key LIMIT 1",
+        (json.dumps(list(skus)),),
+    ).fetchone()
+    if row is not None:
+        i, sku = row
+        raise invalid(
+            "document.unknown_sku", f"lines.{i}.sku", f"{sku!r} is not in the catalog", sku=sku
+        )
+
+
 def _shift_currency(doc: Sale | Refund | CashMovement, shift: OpenShift | None) -> None:
     if shift is not None and doc.currency != shift.currency:
         raise invalid(
@@ -160,7 +175,7 @@ def _refund_effects(
 
 def _count_effects(conn: sqlite3.Connection, doc: InventoryCount, body: dict[str, Any]) -> Effects:
     skus = [line.sku for line in doc.lines]
-    _known_skus(conn, skus, None)
+    _first_unknown(conn, skus)
     current = physical_rows(conn.execute(PHYSICAL_MANY_SQL, (doc.warehouse, json.dumps(skus))))
     effects = Effects(body)
     for line, wire in zip(doc.lines, body["lines"], strict=True):

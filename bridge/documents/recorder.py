@@ -132,16 +132,31 @@ class DocumentRecorder:
                 self._all_entered.set()
         return await asyncio.shield(future)
 
-    async def record_in(self, tx: aiosqlite.Connection, doc: Document) -> Outcome:
-        """Record inside the caller's transaction (imports: many documents, all or none)."""
+    async def record_in(self, tx: aiosqlite.Connection, doc: Document) -> dict[str, Any]:
+        """Record inside the caller's transaction (imports: many documents, all or none).
+
+        Returns the document as recorded (computed fields added), not an Outcome: an import's
+        thousands of movements would be built into models nobody reads.
+        """
         checks.check(doc)
         pending = _Pending.of(doc, None)
 
-        def record_blocking(conn: sqlite3.Connection) -> Outcome:
+        def record_blocking(conn: sqlite3.Connection) -> dict[str, Any]:
             ctx = _BatchContext.load(conn, [pending])
-            outcome = _record_one(conn, pending, ctx)
+            repeat = _repeat(conn, pending, ctx)
+            if repeat is not None:
+                return repeat.recorded.document
+            body = _write_one(conn, pending, ctx)[0]
+            if ctx.events:  # one event: a plain INSERT, not a JSON array for json_each to parse
+                ((kind, doc_id, occurred, payload),) = ctx.events
+                seq = append_event_blocking(conn, kind, doc_id, occurred, payload)
+                if seq != ctx.next_seq - 1:  # rolls the caller's whole transaction back
+                    raise StoreError(
+                        f"outbox numbered the event {seq}, expected {ctx.next_seq - 1}"
+                    )
+                ctx.events = []
             ctx.flush(conn)
-            return outcome
+            return body
 
         return await call_blocking(tx, record_blocking)
 
@@ -204,17 +219,38 @@ def _batch_blocking(conn: sqlite3.Connection, batch: list[_Pending]) -> list[Out
 
 def _record_one(conn: sqlite3.Connection, pending: _Pending, ctx: _BatchContext) -> Outcome:
     doc, doc_id = pending.doc, str(pending.doc.id)
-    earlier = ctx.recorded.get(doc_id)
-    if earlier is not None or doc_id in ctx.existing:
-        digest, outcome = earlier or ctx.load_existing(conn, doc_id)
-        if digest != pending.digest:
-            raise conflict(
-                "document.id_conflict",
-                "id",
-                f"{doc_id} is already recorded with a different body; use a new id",
-            )
-        return Outcome(outcome.recorded, False, [])
+    repeat = _repeat(conn, pending, ctx)
+    if repeat is not None:
+        return repeat
+    body, seq, recorded_at, moves = _write_one(conn, pending, ctx)
+    outcome = Outcome(_recorded(body, seq, recorded_at, moves), True, [])
+    ctx.recorded[doc_id] = (pending.digest, outcome)
+    if isinstance(doc, Sale):
+        ctx.sales.append((outcome, doc.warehouse, [line.sku for line in doc.lines]))
+    return outcome
 
+
+def _repeat(conn: sqlite3.Connection, pending: _Pending, ctx: _BatchContext) -> Outcome | None:
+    """The outcome of a document recorded before under this id, or None when it is new."""
+    doc_id = str(pending.doc.id)
+    earlier = ctx.recorded.get(doc_id)
+    if earlier is None and doc_id not in ctx.existing:
+        return None
+    digest, outcome = earlier or ctx.load_existing(conn, doc_id)
+    if digest != pending.digest:
+        raise conflict(
+            "document.id_conflict",
+            "id",
+            f"{doc_id} is already recorded with a different body; use a new id",
+        )
+    return Outcome(outcome.recorded, False, [])
+
+
+def _write_one(
+    conn: sqlite3.Connection, pending: _Pending, ctx: _BatchContext
+) -> tuple[dict[str, Any], int, str, list[tuple[str, str, int]]]:
+    """Check a new document and queue its writes; (body, seq, recorded_at, movement rows)."""
+    doc, doc_id = pending.doc, str(pending.doc.id)
     if doc.type not in effects.CATALOG_ONLY:
         ctx.flush(conn)  # its checks read documents and movements written before it
     occurred = doc.occurred_at.isoformat() if doc.occurred_at else _now()
@@ -259,11 +295,7 @@ def _record_one(conn: sqlite3.Connection, pending: _Pending, ctx: _BatchContext)
             (occurred, doc_id, fx.closes_shift),
         )
         ctx.shift = None
-    outcome = Outcome(_recorded(fx.body, seq, recorded_at, moves), True, [])
-    ctx.recorded[doc_id] = (pending.digest, outcome)
-    if isinstance(doc, Sale):
-        ctx.sales.append((outcome, doc.warehouse, [line.sku for line in doc.lines]))
-    return outcome
+    return fx.body, seq, recorded_at, moves
 
 
 class _BatchContext:
@@ -389,6 +421,18 @@ def _recorded(
         recorded_at=datetime.fromisoformat(recorded_at.replace("Z", "+00:00")),
         movements=[Movement(sku=s, warehouse=w, quantity=from_milli(int(m))) for s, w, m in moves],
     )
+
+
+def append_event_blocking(
+    conn: sqlite3.Connection, kind: str, doc_id: str, occurred: str, payload: dict[str, Any]
+) -> int:
+    """One outbox event as bridge.store.outbox.append_event writes it; returns its seq."""
+    cursor = conn.execute(
+        "INSERT INTO outbox (id, type, occurred_at, payload) VALUES (?, ?, ?, ?)",
+        (doc_id, kind, occurred, json.dumps(payload, ensure_ascii=False, separators=(",", ":"))),
+    )
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
 
 
 def _settle(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:

@@ -167,7 +167,8 @@ class StockImporter:
                     else ""
                 )
             )
-        await self._discrepancies(rows, report)
+        if options.dry_run or (options.strict and refused):
+            await self._discrepancies(rows, report)  # an applied import lists what it recorded
         if options.dry_run:
             report.applied = len(rows)
             report.message = "dry run: nothing was changed"
@@ -307,7 +308,21 @@ class StockImporter:
                         source=options.source,
                         lines=[CountLine(sku=r.sku, counted=r.counted) for r in chunk],
                     )
-                    await self._recorder.record_in(tx, doc)
+                    recorded = await self._recorder.record_in(tx, doc)
+                    _discrepancies_recorded(recorded, report)
                     report.documents.append(str(doc.id))
                     done += len(chunk)
                     progress("applying", done, len(rows))
+
+
+def _discrepancies_recorded(document: dict[str, Any], report: ImportReport) -> None:
+    """The count's own expected figures, read in the import's transaction: what was applied."""
+    warehouse = document["warehouse"]
+    for line in document["lines"]:
+        if Decimal(line["difference"]) != 0:
+            report.changed += 1
+            report.discrepancies.append(
+                Discrepancy(
+                    line["sku"], warehouse, line["counted"], line["expected"], line["difference"]
+                )
+            )

@@ -99,9 +99,15 @@ FROM json_each(?2) s LEFT JOIN stock_levels l ON l.sku = s.value AND l.warehouse
 
 
 def physical_rows(rows: Iterable[Any]) -> dict[str, Decimal]:
+    # Decimal(m).scaleb(-3) is from_milli(m), digit for digit, without a division and a quantize
+    # (an import reads 100,000 of these).
     return {
-        r[0]: (Decimal(r[1]) if r[1] is not None else Decimal(0)) + from_milli(r[2]) for r in rows
+        r[0]: (Decimal(r[1]) if r[1] is not None else _ZERO) + Decimal(r[2]).scaleb(-3)
+        for r in rows
     }
+
+
+_ZERO = Decimal(0)
 
 
 async def physical_many_in(
