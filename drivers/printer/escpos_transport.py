@@ -8,6 +8,7 @@ single-thread executor runs every blocking call of the subclasses.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
 from collections.abc import Callable
@@ -90,23 +91,25 @@ class EscposTransportPrinter(Printer):
 
     # -- what subclasses provide -------------------------------------------------------------
 
+    @abc.abstractmethod
     async def _connect(self) -> None:
-        raise NotImplementedError
+        """Open the link to the printer (port, socket, USB interface)."""
 
+    @abc.abstractmethod
     async def _disconnect(self) -> None:
-        raise NotImplementedError
+        """Close the link; never raises."""
 
+    @abc.abstractmethod
     async def _send(self, data: bytes, limit_s: float) -> None:
         """Hand all of ``data`` over within ``limit_s`` or raise LinkError."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def _receive(self, limit_s: float) -> bytes:
         """Bytes that arrive within ``limit_s`` (b"" if none); LinkError if the link is gone."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def _discard_input(self) -> None:
         """Drop bytes waiting to be read (stale replies); LinkError if the link is gone."""
-        raise NotImplementedError
 
     def _describe(self) -> dict[str, Any]:
         """Transport details for status(), e.g. the port or address."""
