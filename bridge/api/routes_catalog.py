@@ -7,16 +7,13 @@ from aiohttp import web
 from bridge import keys
 from bridge.api.errors import ApiError
 from bridge.api.json_body import read_model
+from bridge.api.responses import model_response as _json
 from bridge.api.routing import RouteSpec
 from bridge.auth.roles import Role
 from bridge.catalog.models import Product, ProductDetail, ProductList, ProductUpserted
 from bridge.catalog.repository import upsert_product
 
 MAX_LIMIT = 100
-
-
-def _json(model: object, status: int = 200) -> web.Response:
-    return web.json_response(text=model.model_dump_json(), status=status)  # type: ignore[attr-defined]
 
 
 async def by_barcode(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ from bridge import __version__, keys
 from bridge.api import models
 from bridge.api.errors import ApiError
 from bridge.api.json_body import read_model
+from bridge.api.responses import model_response as json
 from bridge.api.routing import RouteSpec
 from bridge.api.security import PRINCIPAL
 from bridge.auth.pairing import PairingLocked
@@ -18,10 +19,6 @@ from bridge.devices.manager import NotSimulated, UnknownDevice
 from drivers.base import DeviceNotReady
 
 STARTED = web.AppKey("started_monotonic", float)
-
-
-def json(model: models.Wire, status: int = 200) -> web.Response:
-    return web.json_response(text=model.model_dump_json(), status=status)
 
 
 async def health(request: web.Request) -> web.Response:

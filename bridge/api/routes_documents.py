@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from bridge import keys
 from bridge.api.errors import ApiError
 from bridge.api.json_body import read_model
+from bridge.api.responses import model_response as _json
 from bridge.api.routing import RouteSpec
 from bridge.api.security import PRINCIPAL
 from bridge.auth.roles import Role
@@ -22,10 +23,6 @@ from bridge.printing.models import PrintRequest as PrintJobRequest
 from bridge.store import StoreError
 
 log = structlog.get_logger(__name__)
-
-
-def _json(model: Any, status: int = 200) -> web.Response:
-    return web.json_response(text=model.model_dump_json(), status=status)
 
 
 #: The drawer policy's reasons ([drawers] reasons) for each document that may open it.

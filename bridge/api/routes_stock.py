@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from bridge import keys
 from bridge.api.errors import ApiError
+from bridge.api.responses import model_response as _json
 from bridge.api.routing import RouteSpec
 from bridge.auth.roles import Role
 from bridge.stock import discrepancies
@@ -29,10 +30,6 @@ class BackupInfo(BaseModel):
 
 class BackupList(BaseModel):
     backups: list[BackupInfo]
-
-
-def _json(model: BaseModel, status: int = 200) -> web.Response:
-    return web.json_response(text=model.model_dump_json(), status=status)
 
 
 async def stock_of(request: web.Request) -> web.Response:

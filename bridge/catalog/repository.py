@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,16 +12,13 @@ import aiosqlite
 from bridge.catalog.models import Product, ProductDetail, Variant
 from bridge.catalog.search import fold, match_query, search_text
 from bridge.store import Store
+from bridge.timestamps import now_ms as _now
 
 SEARCH_CANDIDATES = 200
 _COLUMNS = (
     "p.sku, p.name, p.price, p.currency, p.unit, p.tax_rate, p.group_key, p.attributes, "
     "(SELECT json_group_array(code) FROM barcodes b WHERE b.sku = p.sku) AS codes"
 )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _row_to_product(row: Any) -> Product:

@@ -74,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     udev.add_argument("ids", nargs="+", metavar="VENDOR:PRODUCT", help="e.g. 04b8:0202")
     with_config(sub.add_parser("sync", help="push and pull with the cloud now"))
-    cloud = sub.add_parser("cloud", help="the reference cloud (tillbridge cloud --help)", add_help=False)
+    cloud = sub.add_parser(
+        "cloud", help="the reference cloud (tillbridge cloud --help)", add_help=False
+    )
     cloud.add_argument("cloud_args", nargs=argparse.REMAINDER)
     return parser
 

@@ -14,18 +14,14 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bridge.cloud.backends import Backend, Tx
 from bridge.sync.protocol import Change, Event
+from bridge.timestamps import now_ms as now_iso
 
 ALL_TILLS = ""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _dumps(value: Any) -> str:

@@ -225,7 +225,10 @@ class CloudConfig(Section):
         default=600.0, gt=0, description="After rejected credentials, try again this often."
     )
     request_timeout_s: float = Field(
-        default=30.0, gt=0, le=300, description="A request (beyond a long poll) that takes longer fails."
+        default=30.0,
+        gt=0,
+        le=300,
+        description="A request (beyond a long poll) that takes longer fails.",
     )
     long_poll_s: int = Field(
         default=25, ge=0, le=25, description="How long the cloud may hold a change-feed request."
@@ -236,7 +239,10 @@ class CloudConfig(Section):
         description="Local time (HH:MM) of the daily full reconciliation, before the shop opens.",
     )
     retention_days: int = Field(
-        default=30, ge=1, le=3650, description="Acknowledged events are kept this long, then pruned."
+        default=30,
+        ge=1,
+        le=3650,
+        description="Acknowledged events are kept this long, then pruned.",
     )
 
     @field_validator("url")

@@ -19,6 +19,7 @@ from bridge.config.loader import LoadedConfig
 from bridge.devices.backoff import Backoff
 from bridge.devices.bridge_drivers import with_bridge_drivers
 from bridge.events.bus import EventBus
+from bridge.timestamps import now_s as _now
 from drivers.base import (
     Device,
     DeviceConfigError,
@@ -38,10 +39,6 @@ log = structlog.get_logger(__name__)
 
 OPEN_TIMEOUT_S = 15.0
 CLOSE_TIMEOUT_S = 5.0
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(eq=False)

@@ -23,7 +23,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,16 +38,13 @@ from bridge.stock.ledger import PHYSICAL_MANY_SQL, physical_rows
 from bridge.store import Store, StoreError
 from bridge.store.database import call_blocking
 from bridge.store.outbox import append_events_blocking, next_seq_blocking
+from bridge.timestamps import now_ms as _now
 
 log = structlog.get_logger(__name__)
 
 MAX_BATCH = 256
 #: Documents waiting for a batch at most; four batches' worth keeps the writer fed.
 MAX_QUEUED = 4 * MAX_BATCH
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def request_hash(doc: Document) -> str:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
 
 from bridge.store import Store
+from bridge.timestamps import now_ms as now
 
 #: States a job can still leave by printing.
 OPEN_STATES = ("queued", "waiting")
@@ -24,10 +24,6 @@ _COLUMNS = (
     "id, printer, idempotency_key, request_hash, kind, payload, state, reason, message, "
     "attempts, token_id, reprint_of, created_at, updated_at"
 )
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

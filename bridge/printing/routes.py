@@ -9,6 +9,7 @@ from aiohttp import web
 from bridge import keys
 from bridge.api.errors import ApiError
 from bridge.api.json_body import read_model
+from bridge.api.responses import model_response as _json
 from bridge.api.routing import RouteSpec
 from bridge.api.security import PRINCIPAL
 from bridge.auth.roles import Role
@@ -17,10 +18,6 @@ from bridge.printing.jobs import Job
 from bridge.printing.queue import DrawerKickRefused, PrintQueueError
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-
-
-def _json(model: models.Wire, status: int = 200) -> web.Response:
-    return web.json_response(text=model.model_dump_json(), status=status)
 
 
 def _job(job: Job, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from bridge.decimals import WireDecimal, from_milli, to_milli
 from bridge.store import Store
+from bridge.timestamps import now_ms as _now
 
 DEFAULT_WAREHOUSE = "main"
 
@@ -63,10 +63,6 @@ def _figure(warehouse: str, physical: Any, reserved: Any, pending_milli: int) ->
         pending=pending,
         negative=free < 0,
     )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class StockLedger:

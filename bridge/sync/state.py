@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bridge.store import Store
+from bridge.timestamps import now_ms as now_iso
 
 CURSOR = "cursor"
 CONFIG_ENVELOPE = "config_envelope"
@@ -21,10 +22,6 @@ CONFIG_PENDING = "config_pending"
 #: Alerts that mean pushing has stopped until a person acts; lesser alerts do not hide them.
 STOPPING_ALERTS = frozenset({"sync.seq_conflict", "sync.events_missing", "sync.event_too_large"})
 SKIPPED_KEPT = 50
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def read_state(store: Store, key: str) -> str | None:
