@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
+import msgspec
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
 
 from bridge.api.errors import ApiError
+from bridge.wire import WireError, convert
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 def json_depth(value: Any) -> int:
@@ -30,20 +31,41 @@ def json_depth(value: Any) -> int:
 
 def parse_json(raw: bytes, max_depth: int) -> Any:
     try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        _explain_malformed(raw, max_depth)
+    except RecursionError:
+        raise _too_deep(max_depth) from None
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            400, "body.not_utf8", f"The body is not UTF-8: {exc.reason} at byte {exc.start}."
+        ) from None
+    if json_depth(value) > max_depth:
+        raise _too_deep(max_depth)
+    return value
+
+
+def _too_deep(max_depth: int) -> ApiError:
+    return ApiError(
+        400,
+        "body.too_deep",
+        f"JSON is nested deeper than {max_depth} levels.",
+        {"max_depth": max_depth},
+    )
+
+
+def _explain_malformed(raw: bytes, max_depth: int) -> NoReturn:
+    """The standard parser's line and column for a body msgspec refused (only on that path)."""
+    try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ApiError(
             400, "body.not_utf8", f"The body is not UTF-8: {exc.reason} at byte {exc.start}."
         ) from None
     try:
-        value = json.loads(text)
+        json.loads(text)  # msgspec refused it, so this raises too (unless it holds a NaN)
     except RecursionError:
-        raise ApiError(
-            400,
-            "body.too_deep",
-            f"JSON is nested deeper than {max_depth} levels.",
-            {"max_depth": max_depth},
-        ) from None
+        raise _too_deep(max_depth) from None
     except json.JSONDecodeError as exc:
         raise ApiError(
             400,
@@ -51,27 +73,7 @@ def parse_json(raw: bytes, max_depth: int) -> Any:
             f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
             {"line": exc.lineno, "column": exc.colno},
         ) from None
-    if json_depth(value) > max_depth:
-        raise ApiError(
-            400,
-            "body.too_deep",
-            f"JSON is nested deeper than {max_depth} levels.",
-            {"max_depth": max_depth},
-        )
-    return value
-
-
-def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False):
-        problems.append(
-            {
-                "field": ".".join(str(part) for part in error["loc"]) or "<body>",
-                "problem": error["msg"].removeprefix("Value error, "),
-                "type": error["type"],
-            }
-        )
-    return problems
+    raise ApiError(400, "body.malformed_json", "Malformed JSON (NaN and Infinity are not JSON).")
 
 
 async def read_model(request: web.Request, model: type[M], max_depth: int) -> M:
@@ -83,15 +85,17 @@ async def read_model(request: web.Request, model: type[M], max_depth: int) -> M:
             f"Send the body as application/json, not {request.content_type or 'nothing'}.",
         )
     value = parse_json(await request.read(), max_depth)
+    return validate(value, model)
+
+
+def validate(value: Any, model: type[M] | Any) -> M:
+    """Parsed JSON as ``model``, or a 422 naming the field at fault."""
     try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        problems = validation_details(exc)
-        first = problems[0]
-        raise ApiError(
-            422,
-            "body.invalid",
-            f"{first['field']}: {first['problem']}"
-            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-            {"problems": problems},
-        ) from None
+        return convert(value, model)
+    except WireError as exc:
+        raise invalid_body(exc) from None
+
+
+def invalid_body(exc: WireError) -> ApiError:
+    problems = [p.as_dict() for p in exc.problems]
+    return ApiError(422, "body.invalid", str(exc), {"problems": problems})

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-
-class Wire(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from bridge.wire import Meta, Wire, field
 
 
 class ErrorBody(Wire):
-    code: str = Field(description="Stable machine code, e.g. printer.paper_out.")
-    message: str = Field(description="Human text for the cashier or technician.")
-    details: dict[str, Any] = Field(default_factory=dict)
+    code: Annotated[str, Meta(description="Stable machine code, e.g. printer.paper_out.")]
+    message: Annotated[str, Meta(description="Human text for the cashier or technician.")]
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 class ErrorResponse(Wire):
     error: ErrorBody
 
 
-class Health(Wire):
+class Health(Wire, kw_only=True):
     status: Literal["ok"] = "ok"
     version: str
     instance_id: str
@@ -36,17 +32,17 @@ class DeviceError(Wire):
 
 
 class DeviceInfo(Wire):
-    id: str = Field(description="The device's name in the config.")
+    id: Annotated[str, Meta(description="The device's name in the config.")]
     kind: Literal["printer", "scanner", "drawer"] | None
     driver: str
     online: bool
     state: Literal["starting", "online", "retrying", "disabled", "stopped"]
-    since: str = Field(description="When the device entered this state (RFC 3339).")
+    since: Annotated[str, Meta(description="When the device entered this state (RFC 3339).")]
     error: DeviceError | None
-    retry_at: str | None = Field(description="When the next attempt to open it is due.")
-    status: dict[str, Any] = Field(
-        description="What the driver last reported (paper, cover, drawer…)."
-    )
+    retry_at: Annotated[str | None, Meta(description="When the next attempt to open it is due.")]
+    status: Annotated[
+        dict[str, Any], Meta(description="What the driver last reported (paper, cover, drawer…).")
+    ]
 
 
 class DeviceList(Wire):
@@ -54,29 +50,35 @@ class DeviceList(Wire):
 
 
 class ScanInjection(Wire):
-    code: str = Field(
-        min_length=1,
-        max_length=4096,
-        description="The scanned data; control characters such as GS (0x1D) allowed.",
-    )
-    symbology: str | None = Field(default=None, max_length=32)
+    code: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=4096,
+            description="The scanned data; control characters such as GS (0x1D) allowed.",
+        ),
+    ]
+    symbology: Annotated[str, Meta(max_length=32)] | None = None
 
 
-class ScanAccepted(Wire):
+class ScanAccepted(Wire, kw_only=True):
     accepted: Literal[True] = True
     device: str
 
 
 class PairingCode(Wire):
-    code: str = Field(description="Eight digits, single use.")
+    code: Annotated[str, Meta(description="Eight digits, single use.")]
     expires_in_s: float
 
 
 class PairingClaim(Wire):
-    code: str = Field(pattern=r"^[0-9]{8}$")
-    name: str = Field(
-        min_length=1, max_length=64, description="A name for this POS, shown in the token list."
-    )
+    code: Annotated[str, Meta(pattern=r"^[0-9]{8}$")]
+    name: Annotated[
+        str,
+        Meta(
+            min_length=1, max_length=64, description="A name for this POS, shown in the token list."
+        ),
+    ]
 
 
 class PairingResult(Wire):

@@ -1,4 +1,4 @@
-"""The OpenAPI document, generated from the route specs and their pydantic models."""
+"""The OpenAPI document, generated from the route specs and their wire models (msgspec)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
 
 from bridge import __version__
 from bridge.api.models import ErrorResponse
@@ -29,16 +28,19 @@ _ERROR_TEXT = {
 
 
 def build_openapi(specs: list[RouteSpec]) -> dict[str, Any]:
-    from pydantic.json_schema import models_json_schema
+    import msgspec
 
-    models: set[type[BaseModel]] = {ErrorResponse, Settings, AuthFrame, SubscribeFrame}
+    from bridge.wire import schema_hook
+
+    models: list[Any] = [ErrorResponse, Settings, AuthFrame, SubscribeFrame]
     for spec in specs:
-        models.update(m for m in (spec.request_model, spec.response_model) if m is not None)
-    ordered = sorted(models, key=lambda m: m.__name__)
-    refs, schema = models_json_schema(
-        [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
+        for model in (spec.request_model, spec.response_model):
+            if model is not None and model not in models:
+                models.append(model)
+    refs, components = msgspec.json.schema_components(
+        models, schema_hook=schema_hook, ref_template="#/components/schemas/{name}"
     )
-    ref = {model: refs[(model, "validation")] for model in ordered}
+    ref = dict(zip(models, refs, strict=True))
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
         if not spec.in_openapi:
@@ -85,7 +87,7 @@ def build_openapi(specs: list[RouteSpec]) -> dict[str, Any]:
         "servers": [{"url": "http://127.0.0.1:7357"}],
         "paths": paths,
         "components": {
-            "schemas": schema.get("$defs", {}),
+            "schemas": components,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

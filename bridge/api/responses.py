@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
-from pydantic import BaseModel
+
+from bridge.wire import encode_json
 
 
-def model_response(model: BaseModel, status: int = 200) -> web.Response:
-    """The model as JSON, serialised once by pydantic."""
-    return web.json_response(text=model.model_dump_json(), status=status)
+def model_response(model: Any, status: int = 200) -> web.Response:
+    """The model (a Struct, or plain data) as JSON, encoded once by msgspec."""
+    return web.Response(body=encode_json(model), status=status, content_type="application/json")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
 
 from bridge.auth.roles import Role
+
+#: A wire model class (a msgspec Struct) or a union of them, e.g. the document types.
+Model = Any
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -22,8 +25,8 @@ class RouteSpec:
     role: (
         Role | None
     )  # None: no bearer token (health, pages, pairing claim, WebSocket auths in-band)
-    request_model: type[BaseModel] | None = None
-    response_model: type[BaseModel] | None = None
+    request_model: Model | None = None
+    response_model: Model | None = None
     status: int = 200
     errors: tuple[int, ...] = field(default=())
     tag: str = "api"
