@@ -14,6 +14,8 @@ import tempfile
 import time
 from collections.abc import Callable
 
+import msgspec
+
 from drivers.printer.escpos_encoder import ReceiptRenderer
 from drivers.printer.profiles import ProfileCatalog, ProfileOverrides
 from drivers.printer.receipt import Receipt
@@ -115,7 +117,7 @@ def main() -> None:
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", tempfile.gettempdir())
     catalog = ProfileCatalog()
     data = receipt_json()
-    receipt = Receipt.model_validate(data)
+    receipt = msgspec.convert(data, Receipt)
     lines = sum(1 for b in data["blocks"] if {"text", "row", "rule"} & b.keys())
     print(
         f"receipt: {len(data['blocks'])} blocks, {lines} text lines + QR + cut; profile {PROFILE}"
@@ -125,7 +127,7 @@ def main() -> None:
         profile = catalog.get(PROFILE, ProfileOverrides(native_qr=native))
         renderer = ReceiptRenderer(profile)
         ours = rate(lambda r=renderer: r.render(receipt))
-        ours_validated = rate(lambda r=renderer: r.render(Receipt.model_validate(data)))
+        ours_validated = rate(lambda r=renderer: r.render(msgspec.convert(data, Receipt)))
         theirs = rate(escpos_dummy(data, native))
         label = "native" if native else "picture"
         print(

@@ -9,26 +9,27 @@ import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import Field
 
 from bridge import __version__, keys
 from bridge.api.errors import ApiError
 from bridge.api.json_body import read_model
-from bridge.api.models import Wire
+from bridge.api.responses import model_response
 from bridge.api.routing import RouteSpec
 from bridge.api.security import PRINCIPAL
 from bridge.auth.pin import PinLocked
 from bridge.auth.roles import Role
+from bridge.config.models import Settings
+from bridge.wire import Meta, Wire, to_builtins
 
 PIN_SOURCE = "pin"
 SUPPORT_LOG_LINES = 500
 _SECRET_KEY = re.compile(r"secret|token|password|passphrase|private|key|pin|credential", re.I)
 _VERSIONED = (
     "aiohttp",
-    "pydantic",
+    "msgspec",
     "structlog",
     "aiosqlite",
     "python-escpos",
@@ -39,11 +40,15 @@ _VERSIONED = (
 
 
 class LoginRequest(Wire):
-    pin: str = Field(min_length=1, max_length=64, description="The technician PIN (4-12 digits).")
+    pin: Annotated[
+        str, Meta(min_length=1, max_length=64, description="The technician PIN (4-12 digits).")
+    ]
 
 
-class LoginResult(Wire):
-    token: str = Field(description="A technician token; keep it in sessionStorage, never a cookie.")
+class LoginResult(Wire, kw_only=True):
+    token: Annotated[
+        str, Meta(description="A technician token; keep it in sessionStorage, never a cookie.")
+    ]
     role: str = "technician"
     expires_at: str | None
 
@@ -54,13 +59,13 @@ class LoggedOut(Wire):
 
 class Redetect(Wire):
     device: str
-    state: str = Field(description="The device's state when the retry was asked for.")
+    state: Annotated[str, Meta(description="The device's state when the retry was asked for.")]
 
 
 class LogList(Wire):
-    lines: list[dict[str, Any]] = Field(
-        description="Oldest first: time, level, logger, event, fields."
-    )
+    lines: Annotated[
+        list[dict[str, Any]], Meta(description="Oldest first: time, level, logger, event, fields.")
+    ]
 
 
 async def login(request: web.Request) -> web.Response:
@@ -98,12 +103,12 @@ async def login(request: web.Request) -> web.Response:
         ttl=timedelta(seconds=settings.auth.technician_session_ttl_s),
     )
     result = LoginResult(token=issued.token, expires_at=issued.info.expires_at)
-    return web.json_response(text=result.model_dump_json(), status=201)
+    return model_response(result, 201)
 
 
 async def logout(request: web.Request) -> web.Response:
     revoked = await request.app[keys.TOKENS].revoke(request[PRINCIPAL].id)
-    return web.json_response(text=LoggedOut(revoked=revoked).model_dump_json())
+    return model_response(LoggedOut(revoked=revoked))
 
 
 async def redetect(request: web.Request) -> web.Response:
@@ -119,7 +124,7 @@ async def redetect(request: web.Request) -> web.Response:
             f"{device_id!r} is disabled ({slot.error['message'] if slot.error else slot.state}); "
             "fix its config section and restart tillbridge.",
         )
-    return web.json_response(text=Redetect(device=device_id, state=slot.state).model_dump_json())
+    return model_response(Redetect(device=device_id, state=slot.state))
 
 
 async def logs(request: web.Request) -> web.Response:
@@ -129,7 +134,7 @@ async def logs(request: web.Request) -> web.Response:
         raise ApiError(400, "logs.bad_limit", "limit must be a whole number.") from None
     limit = max(1, min(limit, SUPPORT_LOG_LINES))
     lines = request.app[keys.LOG_RING].recent(limit)
-    return web.json_response(text=LogList(lines=lines).model_dump_json())
+    return model_response(LogList(lines=lines))
 
 
 async def support_bundle(request: web.Request) -> web.Response:
@@ -142,7 +147,7 @@ async def support_bundle(request: web.Request) -> web.Response:
         "versions": _versions(),
         "config": {
             "source": str(loaded.source),
-            "settings": mask_secrets(loaded.settings.model_dump(mode="json")),
+            "settings": mask_secrets(settings_as_written(loaded.settings)),
         },
         "devices": [slot.describe() for slot in app[keys.DEVICES].slots()],
         "sync": await _sync_state(request),
@@ -154,6 +159,17 @@ async def support_bundle(request: web.Request) -> web.Response:
         content_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def settings_as_written(settings: Settings) -> dict[str, Any]:
+    """The settings in the config file's shape: a device's options sit in its table, next to
+    ``driver``, as the technician wrote them (in memory they are apart, in ``options``)."""
+    data: dict[str, Any] = to_builtins(settings)
+    for table in data.get("devices", {}).values():
+        options = table.pop("options", None)
+        if isinstance(options, dict):
+            table.update(options)
+    return data
 
 
 def mask_secrets(value: Any, key: str = "") -> Any:

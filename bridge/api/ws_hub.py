@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import structlog
 from aiohttp import WSMsgType, web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bridge.api.errors import ApiError
 from bridge.api.security import OriginPolicy, authenticate, local_port
 from bridge.auth.tokens import TokenStore
 from bridge.config.models import EventsConfig
 from bridge.events.bus import Event, EventBus, Subscriber
+from bridge.wire import Meta, Wire, WireError, decode_json
 
 log = structlog.get_logger(__name__)
 
@@ -27,24 +27,28 @@ CLOSE_TOO_SLOW = 4008
 CLOSE_BAD_MESSAGE = 4400
 
 
-class AuthFrame(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AuthFrame(Wire):
     type: Literal["auth"]
-    token: str = Field(max_length=200)
+    token: Annotated[str, Meta(max_length=200)]
 
 
-class SubscribeFrame(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SubscribeFrame(Wire):
     type: Literal["subscribe"]
-    topics: list[Literal["scan", "device", "job", "drawer", "sync"]] = Field(min_length=1)
-    since: int | None = Field(
-        default=None, ge=0, description="Last seq the client has; replay what came after."
-    )
-    stream: str | None = Field(
-        default=None,
-        max_length=64,
-        description="The stream id from the welcome frame the client last saw.",
-    )
+    topics: Annotated[list[Literal["scan", "device", "job", "drawer", "sync"]], Meta(min_length=1)]
+    since: (
+        Annotated[int, Meta(ge=0, description="Last seq the client has; replay what came after.")]
+        | None
+    ) = None
+    stream: (
+        Annotated[
+            str,
+            Meta(
+                max_length=64,
+                description="The stream id from the welcome frame the client last saw.",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class WebSocketHub:
@@ -222,12 +226,12 @@ class WebSocketHub:
             transport.abort()
 
     @staticmethod
-    def _parse(message: Any, model: type[BaseModel]) -> Any:
+    def _parse(message: Any, model: type[Wire]) -> Any:
         if message.type != WSMsgType.TEXT:
             return None
         try:
-            return model.model_validate_json(message.data)
-        except (ValidationError, ValueError):
+            return decode_json(message.data, model)
+        except WireError:
             return None
 
     async def _refuse(self, ws: web.WebSocketResponse, code: str, message: str) -> None:

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import Field
 
 from bridge import keys
 from bridge.api.errors import ApiError
 from bridge.api.json_body import read_model
-from bridge.api.models import Wire
+from bridge.api.responses import model_response
 from bridge.api.routing import RouteSpec
 from bridge.api.security import PRINCIPAL
 from bridge.auth.roles import Role
 from bridge.drawers.service import DrawerRefused
+from bridge.wire import Meta, Wire
 
 
 class OpenRequest(Wire):
-    reason: str = Field(
-        min_length=1, max_length=32, description="sale, refund, no_sale, float, ... ([drawers])."
-    )
-    document_id: str | None = Field(
-        default=None, max_length=64, description="The sale the drawer opens for."
-    )
+    reason: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=32,
+            description="sale, refund, no_sale, float, ... ([drawers]).",
+        ),
+    ]
+    document_id: (
+        Annotated[str, Meta(max_length=64, description="The sale the drawer opens for.")] | None
+    ) = None
 
 
 class OpenResult(Wire):
@@ -33,10 +38,12 @@ class OpenResult(Wire):
 
 class DrawerState(Wire):
     id: str
-    open: bool | None = Field(description="null where the hardware cannot tell.")
+    open: Annotated[bool | None, Meta(description="null where the hardware cannot tell.")]
     online: bool
     driver: str
-    open_for_s: float | None = Field(description="Seconds it has been open, as far as known.")
+    open_for_s: Annotated[
+        float | None, Meta(description="Seconds it has been open, as far as known.")
+    ]
     status: dict[str, Any]
 
 
@@ -61,7 +68,7 @@ async def open_drawer(request: web.Request) -> web.Response:
         raise ApiError(
             refusal.status, refusal.code, refusal.message, details, headers=headers
         ) from None
-    return web.json_response(text=OpenResult(**result).model_dump_json())
+    return model_response(OpenResult(**result))
 
 
 async def drawer_state(request: web.Request) -> web.Response:
@@ -70,7 +77,7 @@ async def drawer_state(request: web.Request) -> web.Response:
         state = await request.app[keys.DRAWERS].state(drawer_id)
     except LookupError:
         raise ApiError(404, "drawer.not_found", f"No drawer named {drawer_id!r}.") from None
-    return web.json_response(text=DrawerState(**state).model_dump_json())
+    return model_response(DrawerState(**state))
 
 
 def routes() -> list[RouteSpec]:

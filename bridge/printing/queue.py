@@ -46,6 +46,7 @@ from bridge.printing.models import PrintRequest
 from bridge.printing.rendering import Renderer, UnknownPrinter
 from bridge.printing.script_sample import script_sample
 from bridge.store import Store
+from bridge.wire import to_builtins
 from drivers.base import DeviceError, DeviceNotReady, Printer
 from drivers.printer.errors import PrinterOffline, PrintInterrupted
 from drivers.printer.receipt import Receipt
@@ -298,9 +299,7 @@ class PrintQueue:
         kick is not a new attempt (neither audited nor counted against the rate limit again).
         """
         lane = self._lane(printer_id)
-        digest = hashlib.sha256(
-            json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()
-        ).digest()
+        digest = hashlib.sha256(json.dumps(to_builtins(request), sort_keys=True).encode()).digest()
         if idempotency_key is not None:
             first = await self.jobs.find(printer_id, idempotency_key)
             if first is not None:

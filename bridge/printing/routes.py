@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 from aiohttp import web
 
 from bridge import keys
@@ -114,7 +115,7 @@ async def set_condition(request: web.Request) -> web.Response:
     )
     printer_id = request.match_info["printer_id"]
     try:
-        status = app[keys.PRINT_QUEUE].set_condition(printer_id, **body.model_dump())
+        status = app[keys.PRINT_QUEUE].set_condition(printer_id, **msgspec.structs.asdict(body))
     except PrintQueueError as exc:
         raise _api_error(exc) from None
     return _json(models.ConditionResponse(printer=printer_id, status=status))

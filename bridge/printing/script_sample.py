@@ -5,6 +5,7 @@ Lines fit 32 columns (58 mm paper), so the preview can be checked line by line.
 
 from __future__ import annotations
 
+from bridge.wire import convert
 from drivers.printer.receipt import Receipt
 
 SCRIPT_LINES: dict[str, str] = {
@@ -28,4 +29,4 @@ def script_sample(printer_id: str, profile_name: str) -> Receipt:
         {"barcode": "9638507", "symbology": "EAN8"},
         {"cut": "partial"},
     ]
-    return Receipt.model_validate({"blocks": blocks})
+    return convert({"blocks": blocks}, Receipt)

@@ -3,27 +3,25 @@
 These models are shared by the HTTP API (and its generated OpenAPI document) and the renderer, so
 everything a printer cannot print is refused here, with a message that names the problem, rather
 than failing half-way through a job.
+
+A block is told apart by its main key (``{"text": ...}``, ``{"qr": ...}``), not by a tag value, so
+msgspec's tagged unions cannot pick it: :class:`Receipt` decodes each block by that key itself and
+reports errors at ``$.blocks[i].field`` like msgspec would. Drivers never import bridge, so
+validation here is plain msgspec (``msgspec.convert(data, Receipt)``, or bridge.wire's ``convert``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import struct
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PrivateAttr,
-    Tag,
-    field_validator,
-    model_validator,
-)
+import msgspec
+from msgspec import Meta
 
 MAX_BLOCKS = 500
 MAX_TEXT_CHARS = 4096
@@ -37,56 +35,61 @@ MAX_IMAGE_PIXELS = 4096 * 2048
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-class _Block(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Block(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """Base of the block kinds; ``main`` is the key that names the kind on the wire."""
+
+    main: ClassVar[str]
 
 
 class TextBlock(_Block):
     """A paragraph; ``\\n`` starts a new line and long lines wrap at word boundaries."""
 
-    text: str = Field(max_length=MAX_TEXT_CHARS, description="Any Unicode text.")
-    align: Literal["left", "center", "right"] = Field(default="left", description="Alignment.")
-    bold: bool = Field(default=False, description="Emphasised print.")
-    underline: bool = Field(default=False, description="Underlined print.")
-    size: Literal["normal", "wide", "tall", "double"] = Field(
-        default="normal", description="wide and double halve the characters per line."
-    )
+    main = "text"
+
+    text: Annotated[str, Meta(max_length=MAX_TEXT_CHARS, description="Any Unicode text.")]
+    align: Annotated[Literal["left", "center", "right"], Meta(description="Alignment.")] = "left"
+    bold: Annotated[bool, Meta(description="Emphasised print.")] = False
+    underline: Annotated[bool, Meta(description="Underlined print.")] = False
+    size: Annotated[
+        Literal["normal", "wide", "tall", "double"],
+        Meta(description="wide and double halve the characters per line."),
+    ] = "normal"
+
+
+_RowText = Annotated[str, Meta(max_length=MAX_ROW_CHARS)]
 
 
 class RowBlock(_Block):
     """Left text and right text justified on one line, wrapped when they do not fit."""
 
-    row: tuple[
-        Annotated[str, Field(max_length=MAX_ROW_CHARS)],
-        Annotated[str, Field(max_length=MAX_ROW_CHARS)],
-    ] = Field(description='["left text", "right text"]')
+    main = "row"
+
+    row: Annotated[tuple[_RowText, _RowText], Meta(description='["left text", "right text"]')]
 
 
 class RuleBlock(_Block):
     """A full-width line of one character."""
 
-    rule: str = Field(min_length=1, max_length=1, description="The character.")
+    main = "rule"
 
-    @field_validator("rule")
-    @classmethod
-    def _one_printable_narrow_char(cls, value: str) -> str:
-        if not value.isprintable() or unicodedata.east_asian_width(value) in "WF":
+    rule: Annotated[str, Meta(min_length=1, max_length=1, description="The character.")]
+
+    def __post_init__(self) -> None:
+        if not self.rule.isprintable() or unicodedata.east_asian_width(self.rule) in "WF":
             raise ValueError("rule must be one printable, single-width character such as '-'")
-        return value
 
 
 class QrBlock(_Block):
     """A QR code; printed by the printer where it can, as an image otherwise."""
 
-    qr: str = Field(min_length=1, description="The data to encode (UTF-8).")
-    size: int = Field(default=6, ge=1, le=16, description="Module size in dots, 1-16.")
+    main = "qr"
 
-    @field_validator("qr")
-    @classmethod
-    def _fits_a_qr_code(cls, value: str) -> str:
-        if len(value.encode("utf-8")) > MAX_QR_BYTES:
+    qr: Annotated[str, Meta(min_length=1, description="The data to encode (UTF-8).")]
+    size: Annotated[int, Meta(ge=1, le=16, description="Module size in dots, 1-16.")] = 6
+
+    def __post_init__(self) -> None:
+        if len(self.qr.encode("utf-8")) > MAX_QR_BYTES:
             raise ValueError(f"qr data is longer than a QR code can hold ({MAX_QR_BYTES} bytes)")
-        return value
 
 
 Symbology = Literal["EAN13", "EAN8", "CODE128", "CODE39", "UPCA", "ITF"]
@@ -107,13 +110,14 @@ def gtin_check_digit(digits: str) -> str:
 class BarcodeBlock(_Block):
     """A 1D barcode; EAN/UPC data may omit the check digit, which is then computed."""
 
-    barcode: str = Field(
-        min_length=1, max_length=MAX_BARCODE_CHARS, description="The data to encode."
-    )
-    symbology: Symbology = Field(description="The barcode type.")
+    main = "barcode"
 
-    @model_validator(mode="after")
-    def _valid_for_symbology(self) -> BarcodeBlock:
+    barcode: Annotated[
+        str, Meta(min_length=1, max_length=MAX_BARCODE_CHARS, description="The data to encode.")
+    ]
+    symbology: Annotated[Symbology, Meta(description="The barcode type.")]
+
+    def __post_init__(self) -> None:
         data, kind = self.barcode, self.symbology
         if kind in _GTIN_LENGTHS:
             body = _GTIN_LENGTHS[kind]
@@ -132,7 +136,6 @@ class BarcodeBlock(_Block):
                 raise ValueError("CODE39 allows only 0-9, A-Z, space and - . $ / + %")
         elif not _CODE128.fullmatch(data):
             raise ValueError("CODE128 allows only printable ASCII characters")
-        return self
 
     @property
     def full_data(self) -> str:
@@ -143,17 +146,22 @@ class BarcodeBlock(_Block):
         return self.barcode
 
 
-class ImageBlock(_Block):
+class ImageBlock(_Block, dict=True):
     """A PNG picture (a logo); scaled down to the paper width and dithered to black and white."""
 
-    image: str = Field(
-        description="Base64 PNG.",
-        json_schema_extra={"contentEncoding": "base64", "contentMediaType": "image/png"},
-    )
-    _png: bytes = PrivateAttr(default=b"")
+    # dict=True: the frozen struct keeps the PNG it decoded while checking, not a wire field.
 
-    @model_validator(mode="after")
-    def _valid_png(self) -> ImageBlock:
+    main = "image"
+
+    image: Annotated[
+        str,
+        Meta(
+            description="Base64 PNG.",
+            extra_json_schema={"contentEncoding": "base64", "contentMediaType": "image/png"},
+        ),
+    ]
+
+    def __post_init__(self) -> None:
         if len(self.image) > (MAX_IMAGE_BYTES * 4) // 3 + 4:
             raise ValueError(f"image is larger than {MAX_IMAGE_BYTES // 1024} KiB")
         try:
@@ -167,70 +175,105 @@ class ImageBlock(_Block):
             raise ValueError(f"image is {width}x{height}; each side must be 1-{MAX_IMAGE_SIDE}")
         if width * height > MAX_IMAGE_PIXELS:
             raise ValueError(f"image has more than {MAX_IMAGE_PIXELS} pixels")
-        self._png = png
-        return self
+        self.__dict__["png"] = png  # what the cached property below would compute
 
-    @property
+    @functools.cached_property
     def png(self) -> bytes:
-        return self._png
+        return base64.b64decode(self.image)
 
 
 class FeedBlock(_Block):
     """Blank lines."""
 
-    feed: int = Field(ge=1, le=255, description="Number of lines to feed, 1-255.")
+    main = "feed"
+
+    feed: Annotated[int, Meta(ge=1, le=255, description="Number of lines to feed, 1-255.")]
 
 
 class CutBlock(_Block):
     """Feed to the cutter and cut; on a printer without a cutter only the feed happens."""
 
-    cut: Literal["full", "partial"] = Field(description="full or partial cut.")
+    main = "cut"
+
+    cut: Annotated[Literal["full", "partial"], Meta(description="full or partial cut.")]
 
 
-_MAIN_KEYS: dict[str, type[_Block]] = {
-    "text": TextBlock,
-    "row": RowBlock,
-    "rule": RuleBlock,
-    "qr": QrBlock,
-    "barcode": BarcodeBlock,
-    "image": ImageBlock,
-    "feed": FeedBlock,
-    "cut": CutBlock,
-}
+Block = (
+    TextBlock | RowBlock | RuleBlock | QrBlock | BarcodeBlock | ImageBlock | FeedBlock | CutBlock
+)
+BLOCK_TYPES: tuple[type[_Block], ...] = (
+    TextBlock,
+    RowBlock,
+    RuleBlock,
+    QrBlock,
+    BarcodeBlock,
+    ImageBlock,
+    FeedBlock,
+    CutBlock,
+)
+_MAIN_KEYS: dict[str, type[_Block]] = {kind.main: kind for kind in BLOCK_TYPES}
+_KIND_PROBLEM = "each block must be an object with exactly one of the keys " + ", ".join(_MAIN_KEYS)
+_PATH = re.compile(r" - at `\$([^`]*)`$")
 
 
-def _block_kind(value: object) -> str | None:
-    """Pick the block model by its main key, so errors speak of one block kind, not eight."""
+def _block(value: object, index: int) -> _Block:
+    """One wire block as its kind's struct; errors located at ``$.blocks[index]...``."""
     if isinstance(value, _Block):
-        return next(k for k, v in _MAIN_KEYS.items() if isinstance(value, v))
-    if isinstance(value, dict):
-        keys = [k for k in _MAIN_KEYS if k in value]
-        if len(keys) == 1:
-            return keys[0]
-    return None
+        return value
+    where = f"$.blocks[{index}]"
+    kind = _kind(value)
+    if kind is None:
+        raise ValueError(f"{_KIND_PROBLEM} - at `{where}`")
+    try:
+        return msgspec.convert(value, kind)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        inner = _PATH.search(text)
+        if inner is None:
+            raise ValueError(f"{text} - at `{where}`") from None
+        raise ValueError(f"{text[: inner.start()]} - at `{where}{inner[1]}`") from None
 
 
-Block = Annotated[
-    Annotated[TextBlock, Tag("text")]
-    | Annotated[RowBlock, Tag("row")]
-    | Annotated[RuleBlock, Tag("rule")]
-    | Annotated[QrBlock, Tag("qr")]
-    | Annotated[BarcodeBlock, Tag("barcode")]
-    | Annotated[ImageBlock, Tag("image")]
-    | Annotated[FeedBlock, Tag("feed")]
-    | Annotated[CutBlock, Tag("cut")],
-    Discriminator(
-        _block_kind,
-        custom_error_type="block_kind",
-        custom_error_message="each block must be an object with exactly one of the keys "
-        + ", ".join(_MAIN_KEYS),
-    ),
-]
+def _kind(value: object) -> type[_Block] | None:
+    """The block kind named by the one main key among the object's keys, if exactly one."""
+    if not isinstance(value, dict):
+        return None
+    kind = None
+    for key in value:  # a block has a few keys; looking up each is cheaper than eight lookups
+        found = _MAIN_KEYS.get(key)
+        if found is not None:
+            if kind is not None:
+                return None
+            kind = found
+    return kind
 
 
-class Receipt(BaseModel):
+def _blocks_schema(ref_template: str) -> dict[str, Any]:
+    return {"oneOf": [{"$ref": ref_template.format(name=kind.__name__)} for kind in BLOCK_TYPES]}
+
+
+#: Where Receipt's schema looks for the block kinds' schemas: the OpenAPI document lists
+#: :data:`BLOCK_TYPES` among its components (bridge/api/openapi.py), named by class.
+OPENAPI_REF_TEMPLATE = "#/components/schemas/{name}"
+
+
+class Receipt(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """``{"blocks": [...]}``: printed top to bottom."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # blocks arrive as plain objects and become block structs in __post_init__ (see the module
+    # docstring); a Receipt built in code may be given block structs directly.
 
-    blocks: list[Block] = Field(min_length=1, max_length=MAX_BLOCKS, description="The blocks.")
+    blocks: Annotated[
+        list[Any],
+        Meta(
+            min_length=1,
+            max_length=MAX_BLOCKS,
+            description="The blocks.",
+            extra_json_schema={"items": _blocks_schema(OPENAPI_REF_TEMPLATE)},
+        ),
+    ]
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(block, _Block) for block in self.blocks):
+            blocks = [_block(value, index) for index, value in enumerate(self.blocks)]
+            msgspec.structs.force_setattr(self, "blocks", blocks)

@@ -34,6 +34,7 @@ driver = "simulated-scanner"
 
 [devices.receipt]
 driver = "simulated-printer"
+keep_jobs = 20
 """
 
 
@@ -146,7 +147,25 @@ async def test_support_bundle_masks_secrets_and_lists_devices(api: Api) -> None:
     assert {d["id"] for d in body["devices"]} == {"scanner", "receipt"}
     assert body["versions"]["tillbridge"]
     assert body["config"]["settings"]["server"]["allowed_origins"] == [POS_ORIGIN]
+    # Each device as its table is written: driver and the driver's options side by side.
+    receipt = body["config"]["settings"]["devices"]["receipt"]
+    assert receipt == {"driver": "simulated-printer", "enabled": True, "keep_jobs": 20}
     assert "sync" in body
+
+
+def test_support_bundle_settings_mask_secret_device_options() -> None:
+    from bridge.api.routes_technician import mask_secrets, settings_as_written
+    from bridge.config.models import DeviceConfig, Settings
+
+    device = DeviceConfig(driver="network-printer", options={"host": "10.0.0.9", "api_key": "k"})
+    settings = Settings(devices={"receipt": device})
+    table = mask_secrets(settings_as_written(settings))["devices"]["receipt"]
+    assert table == {
+        "driver": "network-printer",
+        "enabled": True,
+        "host": "10.0.0.9",
+        "api_key": "***",
+    }
 
 
 def test_mask_secrets_hides_secret_looking_keys() -> None:

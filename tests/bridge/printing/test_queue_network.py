@@ -222,8 +222,17 @@ async def test_bad_requests_are_refused_with_their_own_codes(api: Api) -> None:
     assert status == 404 and body["error"]["code"] == "printer.not_found"
     status, body = await submit(api, "receipt", {"receipt": {"blocks": []}})
     assert status == 422 and body["error"]["code"] == "body.invalid"
+    assert body["error"]["details"]["problems"][0]["field"] == "receipt.blocks"
+    bad_block = {"receipt": {"blocks": [{"text": "ok"}, {"text": "x", "size": "huge"}]}}
+    status, body = await submit(api, "receipt", bad_block)
+    assert status == 422 and body["error"]["code"] == "body.invalid"
+    [problem] = body["error"]["details"]["problems"]
+    assert problem["field"] == "receipt.blocks.1.size" and "huge" in problem["problem"]
+    status, body = await submit(api, "receipt", {"receipt": {"blocks": [{"colour": "red"}]}})
+    assert body["error"]["details"]["problems"][0]["field"] == "receipt.blocks.0"
+    assert "exactly one of the keys" in body["error"]["message"]
     status, body = await submit(api, "receipt", {"raw": "!!"})
-    assert status == 422
+    assert status == 422 and "base64" in body["error"]["message"]
     status, body = await submit(api, "receipt", receipt("x"), key="bad key with spaces")
     assert status == 400 and body["error"]["code"] == "job.bad_idempotency_key"
     status, body, _ = await api.call("GET", "/api/v1/jobs/0000")
