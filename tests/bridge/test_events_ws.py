@@ -74,6 +74,25 @@ async def test_first_frame_must_authenticate(api: Api) -> None:
     await ws.close()
 
 
+@pytest.mark.parametrize(
+    "first",
+    [
+        "not json",
+        '{"type": "auth"}',
+        '{"type": "auth", "token": "tb_x", "role": "admin"}',
+        '{"type": "auth", "token": "' + "t" * 201 + '"}',
+        '{"type": "auth", "token": 5}',
+    ],
+)
+async def test_a_malformed_auth_frame_closes_like_a_missing_one(api: Api, first: str) -> None:
+    ws = await api.ws()
+    await ws.send_str(first)
+    assert (await ws.receive_json(timeout=5))["error"]["code"] == "auth.expected"
+    closing = await ws.receive(timeout=5)
+    assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == 4401
+    assert closing.extra == "auth.expected"
+
+
 @pytest.fixture
 def config_text() -> str:
     return (
@@ -105,6 +124,15 @@ async def test_bad_subscribe_frames_get_an_error_and_the_socket_stays(api: Api) 
     assert (await ws.receive_json(timeout=5))["error"]["code"] == "frame.invalid"
     await ws.send_str("not json")
     assert (await ws.receive_json(timeout=5))["error"]["code"] == "frame.invalid"
+    for frame in (
+        {"type": "subscribe", "topics": []},
+        {"type": "subscribe", "topics": ["scan"], "since": -1},
+        {"type": "subscribe", "topics": ["scan"], "since": "3"},
+        {"type": "subscribe", "topics": ["scan"], "colour": "red"},
+        {"type": "auth", "topics": ["scan"]},
+    ):
+        await ws.send_json(frame)
+        assert (await ws.receive_json(timeout=5))["error"]["code"] == "frame.invalid", frame
     await scan(api, "still-here")
     assert (await ws.receive_json(timeout=5))["data"]["code"] == "still-here"
     await ws.close()
