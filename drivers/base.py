@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+import msgspec
 
 DeviceKind = Literal["printer", "scanner", "drawer"]
 
@@ -52,10 +52,15 @@ class DeviceConfigError(DeviceError):
     code = "device.config_error"
 
 
-class DriverOptions(BaseModel):
-    """Base of each driver's options model: strict, unknown keys refused."""
+class DriverOptions(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Base of each driver's options: unknown keys refused, immutable once loaded.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    A plain msgspec Struct (``drivers/`` never imports the bridge): the config loader validates
+    options with ``bridge.wire.convert``; a driver that must validate by itself uses
+    ``msgspec.convert``. Constructing one directly checks only ``__post_init__``, not types.
+    Subclasses whose required options follow defaulted ones declare ``kw_only=True`` again
+    (msgspec does not inherit it).
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
+
+import msgspec
 
 from bridge.cli.common import load_or_exit
 from bridge.logging_setup import configure_logging
@@ -16,11 +19,9 @@ EXIT_STORE = 74  # EX_IOERR
 def run(args: argparse.Namespace) -> int:
     loaded, state_dir = load_or_exit(args)
     if args.port is not None:
-        server = loaded.settings.server.model_copy(update={"port": args.port})
-        settings = loaded.settings.model_copy(update={"server": server})
-        loaded = type(loaded)(
-            settings=settings, device_options=loaded.device_options, source=loaded.source
-        )
+        server = msgspec.structs.replace(loaded.settings.server, port=args.port)
+        settings = msgspec.structs.replace(loaded.settings, server=server)
+        loaded = dataclasses.replace(loaded, settings=settings)
     configure_logging(loaded.settings.logging.level, loaded.settings.logging.format)
     from bridge.daemon import run_daemon
 

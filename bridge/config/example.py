@@ -12,8 +12,8 @@ import types
 import typing
 from typing import Any
 
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
+import msgspec
+from msgspec.structs import FieldInfo
 
 from bridge.config.models import DeviceConfig, Settings
 from drivers.registry import DriverRegistry
@@ -78,15 +78,16 @@ def toml_value(value: Any, name: str = "") -> str:
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, BaseModel):
-        return toml_value(value.model_dump(exclude_none=True))
+    if isinstance(value, msgspec.Struct):
+        return toml_value({k: v for k, v in msgspec.structs.asdict(value).items() if v is not None})
     if hasattr(value, "value"):  # enums
         return toml_value(value.value)
     raise TypeError(f"cannot render {value!r} as TOML")
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _model_in(annotation: Any) -> type[msgspec.Struct] | None:
+    annotation = _strip(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
         return annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         for arg in typing.get_args(annotation):
@@ -96,25 +97,55 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _strip(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def description(annotation: Any) -> str | None:
+    """The ``Meta(description=...)`` of a field's type, also inside ``Annotated[T, Meta] | None``."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        for meta in reversed(annotation.__metadata__):
+            if isinstance(meta, msgspec.Meta) and meta.description:
+                return meta.description
+        return description(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        found = [description(arg) for arg in typing.get_args(annotation)]
+        return next((text for text in found if text), None)
+    return None
+
+
+def default_of(field: FieldInfo) -> Any:
+    if field.default_factory is not msgspec.NODEFAULT:
+        return field.default_factory()
+    return None if field.default is msgspec.NODEFAULT else field.default
+
+
+def fields_of(model: type[msgspec.Struct]) -> dict[str, FieldInfo]:
+    return {f.encode_name: f for f in msgspec.structs.fields(model)}
+
+
 def _comment(text: str | None, indent: str = "") -> list[str]:
     return [f"{indent}# {line}" for line in (text or "").splitlines() if line.strip()]
 
 
 def field_lines(name: str, field: FieldInfo, example: Any = None) -> list[str]:
-    lines = _comment(field.description)
-    nested = _model_in(field.annotation)
+    lines = _comment(description(field.type))
+    nested = _model_in(field.type)
     if example is not None:
         lines.append(f"{name} = {toml_value(example, name)}")
     elif nested is not None and field.default is None:
         lines.append(f"# {name} = {{ ... }}  (optional; its keys:)")
-        for sub_name, sub_field in nested.model_fields.items():
-            default = sub_field.get_default(call_default_factory=True)
+        for sub_name, sub_field in fields_of(nested).items():
+            default = default_of(sub_field)
             shown = "(no default)" if default is None else toml_value(default, sub_name)
-            lines.append(f"#   {sub_name} = {shown}  — {sub_field.description or ''}".rstrip(" —"))
-    elif field.is_required():
+            text = description(sub_field.type) or ""
+            lines.append(f"#   {sub_name} = {shown}  — {text}".rstrip(" —"))
+    elif field.required:
         lines.append(f"# {name} = ...  (required)")
     else:
-        default = field.get_default(call_default_factory=True)
+        default = default_of(field)
         if default is None:
             lines.append(f"# {name} =  (not set by default)")
         elif isinstance(default, dict) and not default:
@@ -127,14 +158,14 @@ def field_lines(name: str, field: FieldInfo, example: Any = None) -> list[str]:
 def render_example(registry: DriverRegistry | None = None) -> str:
     registry = registry or DriverRegistry.default()
     out = [HEADER]
-    for section, field in Settings.model_fields.items():
-        model = _model_in(field.annotation)
+    for section, field in fields_of(Settings).items():
+        model = _model_in(field.type)
         if model is None:
             continue
         out.append("")
         out.extend(_comment(model.__doc__))
         out.append(f"[{section}]")
-        for name, sub in model.model_fields.items():
+        for name, sub in fields_of(model).items():
             out.extend(field_lines(name, sub))
     out.append("")
     out.append(
@@ -148,8 +179,8 @@ def render_example(registry: DriverRegistry | None = None) -> str:
         out.append(f"# {sentence}")
         out.append(f"[devices.{device_id}]")
         out.append(f"driver = {toml_value(driver)}")
-        out.extend(field_lines("enabled", DeviceConfig.model_fields["enabled"]))
-        for name, option in cls.Options.model_fields.items():
+        out.extend(field_lines("enabled", fields_of(DeviceConfig)["enabled"]))
+        for name, option in fields_of(cls.Options).items():
             out.extend(field_lines(name, option, examples.get(name)))
     return "\n".join(out) + "\n"
 

@@ -10,14 +10,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from bridge.config.models import DeviceConfig, Settings
+from bridge.config.struct_issues import NOT_GIVEN, FieldIssue, struct_issues
 from bridge.devices.bridge_drivers import with_bridge_drivers
+from bridge.wire import convert, to_builtins
 from drivers.base import DriverOptions
 from drivers.registry import DriverRegistry, UnknownDriver
 
 _SECRET_WORDS = ("token", "secret", "password", "pin", "key")
+_DEVICE_KEYS = ("driver", "enabled")
 
 
 @dataclass(frozen=True)
@@ -89,30 +90,53 @@ def parse_config_data(
 ) -> LoadedConfig:
     """Validate an already-parsed config (a file's TOML, or a signed config from the cloud)."""
     registry = with_bridge_drivers(registry)
-    issues: list[ConfigIssue] = []
-    settings: Settings | None = None
-    try:
-        settings = Settings.model_validate(raw)
-    except ValidationError as exc:
-        issues.extend(_issues_from(exc, Settings, raw, prefix=""))
+    shaped = _split_devices(raw)
+    issues = [_config_issue(issue) for issue in struct_issues(shaped, Settings)]
     device_options: dict[str, DriverOptions] = {}
-    raw_devices = raw.get("devices")
+    raw_devices = shaped.get("devices")
     for device_id, raw_device in (raw_devices if isinstance(raw_devices, dict) else {}).items():
-        try:
-            device = DeviceConfig.model_validate(raw_device)
-        except ValidationError:
+        if struct_issues(raw_device, DeviceConfig):
             continue  # already reported through Settings
-        options = _validate_device(device, f"devices.{device_id}.", registry, issues)
+        device = convert(raw_device, DeviceConfig)
+        options = _validate_device(device, ("devices", str(device_id)), registry, issues)
         if options is not None and device.enabled:
             device_options[device_id] = options
-    if issues or settings is None:
+    if issues:
         raise ConfigError(source, issues)
+    settings = convert(shaped, Settings)
     return LoadedConfig(settings=settings, device_options=device_options, source=source)
 
 
+def config_data(settings: Settings) -> dict[str, Any]:
+    """``settings`` as a config file holds them (device options in the device's own table): the
+    plain data :func:`parse_config_data` takes back."""
+    data: dict[str, Any] = to_builtins(settings)
+    data["devices"] = {
+        device_id: {"driver": d["driver"], "enabled": d["enabled"], **d["options"]}
+        for device_id, d in data["devices"].items()
+    }
+    return data
+
+
+def _split_devices(raw: dict[str, Any]) -> dict[str, Any]:
+    """A device's table holds ``driver``, ``enabled`` and the driver's options side by side; the
+    model keeps the options apart, in ``DeviceConfig.options``."""
+    devices = raw.get("devices")
+    if not isinstance(devices, dict):
+        return raw
+    split = {}
+    for device_id, table in devices.items():
+        if isinstance(table, dict):
+            own = {k: v for k, v in table.items() if k in _DEVICE_KEYS}
+            table = {**own, "options": {k: v for k, v in table.items() if k not in _DEVICE_KEYS}}
+        split[device_id] = table
+    return {**raw, "devices": split}
+
+
 def _validate_device(
-    device: DeviceConfig, prefix: str, registry: DriverRegistry, issues: list[ConfigIssue]
+    device: DeviceConfig, path: tuple[str, ...], registry: DriverRegistry, issues: list[ConfigIssue]
 ) -> DriverOptions | None:
+    prefix = ".".join(path) + "."
     try:
         cls = registry.resolve(device.driver)
     except UnknownDriver:
@@ -135,52 +159,30 @@ def _validate_device(
             )
         )
         return None
-    raw = device.driver_options()
-    try:
-        return cls.Options.model_validate(raw)
-    except ValidationError as exc:
-        issues.extend(_issues_from(exc, cls.Options, raw, prefix=prefix))
+    found = struct_issues(device.options, cls.Options, path)
+    if found:
+        issues.extend(_config_issue(issue) for issue in found)
         return None
+    return convert(device.options, cls.Options)
 
 
-def _issues_from(
-    exc: ValidationError, model: type[BaseModel], raw: Any, prefix: str
-) -> list[ConfigIssue]:
-    issues = []
-    for error in exc.errors(include_url=False):
-        loc = [str(part) for part in error["loc"]]
-        key = (prefix + ".".join(loc)).rstrip(".") or "<file>"
-        kind = error["type"]
-        found = None if kind == "missing" else _show(loc, error.get("input"))
-        if kind == "extra_forbidden":
-            known = _known_keys(model, loc[:-1])
-            close = difflib.get_close_matches(loc[-1], known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            expected = f"no such key{hint}; known keys: {', '.join(sorted(known)) or 'none'}"
-            found = None
-        elif kind == "missing":
-            expected = "a value (this key is required)"
-        else:
-            message = error["msg"]
-            for lead in ("Input should be ", "Value error, "):
-                message = message.removeprefix(lead)
-            expected = message
-        issues.append(ConfigIssue(key, expected, found))
-    return issues
+def _config_issue(issue: FieldIssue) -> ConfigIssue:
+    key = ".".join(issue.path) or "<file>"
+    if issue.kind == "unknown":
+        close = difflib.get_close_matches(issue.path[-1], issue.known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(sorted(issue.known)) or "none"
+        return ConfigIssue(key, f"no such key{hint}; known keys: {known}")
+    if issue.kind == "missing":
+        return ConfigIssue(key, issue.expected)
+    # a whole table is too long to echo: its key and the message say what is wrong with it
+    shown = issue.found is not NOT_GIVEN and not isinstance(issue.found, dict)
+    found = _show(issue.path, issue.found) if shown else None
+    return ConfigIssue(key, issue.expected, found)
 
 
-def _known_keys(model: type[BaseModel], loc: list[str]) -> list[str]:
-    current: Any = model
-    for part in loc:
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        current = field.annotation
-    return list(getattr(current, "model_fields", {}))
-
-
-def _show(loc: list[str], value: Any) -> str:
-    if loc and any(word in loc[-1].lower() for word in _SECRET_WORDS):
+def _show(path: tuple[str, ...], value: Any) -> str:
+    if path and any(word in path[-1].lower() for word in _SECRET_WORDS):
         return "<hidden>"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."

@@ -10,9 +10,9 @@ When the printer cannot print (offline, paper out, cover open) the kick is sent 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
-from pydantic import Field
+from msgspec import Meta
 
 from drivers.base import (
     DeviceConfigError,
@@ -46,23 +46,27 @@ class PrinterPort(Protocol):
 
 
 class PrinterDrawerOptions(DriverOptions):
-    printer: str = Field(
-        default="receipt", description="Id of the printer the drawer is cabled to."
+    printer: Annotated[str, Meta(description="Id of the printer the drawer is cabled to.")] = (
+        "receipt"
     )
-    pin: Literal[2, 5] = Field(default=2, description="Drawer connector pin the drawer is on.")
-    pulse_ms: int = Field(
-        default=100, ge=10, le=800, description="How long the solenoid is pulsed, in ms."
-    )
-    sensor: Literal["none", "open_high", "open_low"] = Field(
-        default="open_high",
-        description="The drawer's open sensor on the printer port: the level that means open, "
-        "or none where no sensor is wired (the state then shows as null).",
-    )
-    realtime_kick: bool = Field(
-        default=True,
-        description="Kick with DLE DC4 while the printer cannot print (offline, paper out), where "
-        "its profile supports it.",
-    )
+    pin: Annotated[Literal[2, 5], Meta(description="Drawer connector pin the drawer is on.")] = 2
+    pulse_ms: Annotated[
+        int, Meta(ge=10, le=800, description="How long the solenoid is pulsed, in ms.")
+    ] = 100
+    sensor: Annotated[
+        Literal["none", "open_high", "open_low"],
+        Meta(
+            description="The drawer's open sensor on the printer port: the level that means open, "
+            "or none where no sensor is wired (the state then shows as null)."
+        ),
+    ] = "open_high"
+    realtime_kick: Annotated[
+        bool,
+        Meta(
+            description="Kick with DLE DC4 while the printer cannot print (offline, paper out), where "
+            "its profile supports it."
+        ),
+    ] = True
 
 
 class PrinterDrawer(Drawer):

@@ -11,9 +11,9 @@ import errno
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from msgspec import Meta
 
 from drivers.base import (
     DeviceConfigError,
@@ -28,43 +28,44 @@ log = logging.getLogger(__name__)
 _NO_MODEM_LINES = (errno.ENOTTY, errno.EINVAL)
 
 
-class SerialDrawerOptions(DriverOptions):
-    port: str = Field(
-        description="Serial device (prefer /dev/serial/by-id/...) or a pyserial URL such as loop://."
-    )
-    baudrate: int = Field(default=9600, gt=0, description="Line speed for a byte-sequence kick.")
-    kick: Literal["bytes", "dtr", "rts"] = Field(
-        default="bytes", description="Send kick_bytes, or pulse the DTR or RTS line."
-    )
-    kick_bytes: str = Field(
-        default="1b700019fa", description="Hex bytes that fire the drawer (default ESC p 0 25 250)."
-    )
-    pulse_ms: int = Field(
-        default=200, ge=10, le=2000, description="How long DTR/RTS is held for a line kick."
-    )
-    sensor: Literal["none", "cts", "dsr", "cd"] = Field(
-        default="none", description="Input line the drawer's open sensor is wired to, if any."
-    )
-    sensor_open_high: bool = Field(
-        default=True,
-        description="Whether the sensor line is active (high) while the drawer is open.",
-    )
-    sensor_poll_s: float = Field(
-        default=0.5, ge=0, description="Seconds between sensor reads; 0 turns polling off."
-    )
-    write_timeout_s: float = Field(
-        default=2.0, gt=0, description="Time the kick bytes may take to leave the port."
-    )
+class SerialDrawerOptions(DriverOptions, kw_only=True):
+    port: Annotated[
+        str,
+        Meta(
+            description="Serial device (prefer /dev/serial/by-id/...) or a pyserial URL such as loop://."
+        ),
+    ]
+    baudrate: Annotated[int, Meta(gt=0, description="Line speed for a byte-sequence kick.")] = 9600
+    kick: Annotated[
+        Literal["bytes", "dtr", "rts"],
+        Meta(description="Send kick_bytes, or pulse the DTR or RTS line."),
+    ] = "bytes"
+    kick_bytes: Annotated[
+        str, Meta(description="Hex bytes that fire the drawer (default ESC p 0 25 250).")
+    ] = "1b700019fa"
+    pulse_ms: Annotated[
+        int, Meta(ge=10, le=2000, description="How long DTR/RTS is held for a line kick.")
+    ] = 200
+    sensor: Annotated[
+        Literal["none", "cts", "dsr", "cd"],
+        Meta(description="Input line the drawer's open sensor is wired to, if any."),
+    ] = "none"
+    sensor_open_high: Annotated[
+        bool, Meta(description="Whether the sensor line is active (high) while the drawer is open.")
+    ] = True
+    sensor_poll_s: Annotated[
+        float, Meta(ge=0, description="Seconds between sensor reads; 0 turns polling off.")
+    ] = 0.5
+    write_timeout_s: Annotated[
+        float, Meta(gt=0, description="Time the kick bytes may take to leave the port.")
+    ] = 2.0
 
-    @field_validator("kick_bytes")
-    @classmethod
-    def _hex(cls, value: str) -> str:
+    def __post_init__(self) -> None:
         try:
-            if not bytes.fromhex(value):
+            if not bytes.fromhex(self.kick_bytes):
                 raise ValueError
         except ValueError:
-            raise ValueError("kick_bytes must be hex digits, e.g. 1b700019fa") from None
-        return value
+            raise ValueError("kick_bytes: must be hex digits, e.g. 1b700019fa") from None
 
 
 class SerialDrawer(Drawer):

@@ -13,9 +13,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import Field
+from msgspec import Meta
 
 from drivers.base import DeviceLost, DeviceNotReady, DriverOptions, Printer, StatusChanged
 from drivers.printer.errors import PrinterOffline, interrupted
@@ -29,31 +29,36 @@ T = TypeVar("T")
 class EscposPrinterOptions(DriverOptions):
     """Options every ESC/POS printer has, whatever carries its bytes."""
 
-    profile: str = Field(
-        default="default", description="Printer model profile (escpos-printer-db name)."
+    profile: Annotated[str, Meta(description="Printer model profile (escpos-printer-db name).")] = (
+        "default"
     )
-    overrides: ProfileOverrides | None = Field(
-        default=None, description="Corrections to the profile for this particular printer."
-    )
-    status_queries: bool = Field(
-        default=True,
-        description="Ask the printer for its state (DLE EOT); false for models that never answer.",
-    )
-    status_timeout_s: float = Field(
-        default=0.5, gt=0, le=30, description="How long to wait for each DLE EOT reply."
-    )
-    status_poll_s: float = Field(
-        default=5.0, ge=0, description="Seconds between status queries while idle; 0 turns it off."
-    )
-    write_timeout_s: float = Field(
-        default=5.0, gt=0, description="Time a job may take before its data starts to count."
-    )
-    write_rate_bytes_s: int = Field(
-        default=2000,
-        gt=0,
-        description="Slowest rate the printer takes data at; each job's timeout grows by its "
-        "size divided by this.",
-    )
+    overrides: Annotated[
+        ProfileOverrides | None,
+        Meta(description="Corrections to the profile for this particular printer."),
+    ] = None
+    status_queries: Annotated[
+        bool,
+        Meta(
+            description="Ask the printer for its state (DLE EOT); false for models that never answer."
+        ),
+    ] = True
+    status_timeout_s: Annotated[
+        float, Meta(le=30, gt=0, description="How long to wait for each DLE EOT reply.")
+    ] = 0.5
+    status_poll_s: Annotated[
+        float, Meta(ge=0, description="Seconds between status queries while idle; 0 turns it off.")
+    ] = 5.0
+    write_timeout_s: Annotated[
+        float, Meta(gt=0, description="Time a job may take before its data starts to count.")
+    ] = 5.0
+    write_rate_bytes_s: Annotated[
+        int,
+        Meta(
+            gt=0,
+            description="Slowest rate the printer takes data at; each job's timeout grows by its "
+            "size divided by this.",
+        ),
+    ] = 2000
 
 
 class LinkError(Exception):

@@ -10,17 +10,19 @@ import errno
 import os
 import stat
 from functools import partial
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field
+from msgspec import Meta
 
 from drivers.base import DeviceNotReady, DriverOptions
 from drivers.printer import fd_io
 from drivers.printer.escpos_transport import EscposPrinterOptions, EscposTransportPrinter
 
 
-class FilePrinterOptions(EscposPrinterOptions):
-    path: str = Field(description="Device file the printer is written through, e.g. /dev/usb/lp0.")
+class FilePrinterOptions(EscposPrinterOptions, kw_only=True):
+    path: Annotated[
+        str, Meta(description="Device file the printer is written through, e.g. /dev/usb/lp0.")
+    ]
 
 
 class FilePrinter(EscposTransportPrinter):

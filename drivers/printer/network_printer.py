@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field
+from msgspec import Meta
 
 from drivers.base import DeviceNotReady, DriverOptions
 from drivers.printer.escpos_transport import EscposPrinterOptions, EscposTransportPrinter, LinkError
@@ -19,12 +19,12 @@ from drivers.printer.escpos_transport import EscposPrinterOptions, EscposTranspo
 READ_SIZE = 256
 
 
-class NetworkPrinterOptions(EscposPrinterOptions):
-    host: str = Field(description="Printer address or host name.")
-    port: int = Field(default=9100, ge=1, le=65535, description="Raw printing TCP port.")
-    connect_timeout_s: float = Field(
-        default=3.0, gt=0, description="How long connecting to the printer may take."
-    )
+class NetworkPrinterOptions(EscposPrinterOptions, kw_only=True):
+    host: Annotated[str, Meta(description="Printer address or host name.")]
+    port: Annotated[int, Meta(ge=1, le=65535, description="Raw printing TCP port.")] = 9100
+    connect_timeout_s: Annotated[
+        float, Meta(gt=0, description="How long connecting to the printer may take.")
+    ] = 3.0
 
 
 class NetworkPrinter(EscposTransportPrinter):

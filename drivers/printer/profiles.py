@@ -13,9 +13,10 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+import msgspec
+from msgspec import Meta
 
 from drivers.base import DeviceConfigError, DriverOptions
 
@@ -66,50 +67,63 @@ class PrinterProfile:
         return next((p for p in self.code_pages if p.slot == slot), None)
 
 
+#: An ESC t slot number as a table key: TOML keys are text (``{ 17 = "CP866" }``).
+_Slot = Annotated[str, Meta(pattern=r"^[0-9]{1,3}$")]
+
+
 class ProfileOverrides(DriverOptions):
     """Per-printer corrections to the model's profile, for printers that differ from the database."""
 
-    columns_a: int | None = Field(
-        default=None, ge=8, le=128, description="Characters per line in font A."
-    )
-    columns_b: int | None = Field(
-        default=None, ge=8, le=160, description="Characters per line in font B."
-    )
-    width_dots: int | None = Field(
-        default=None, ge=64, le=2048, description="Printable width in dots (images, QR codes)."
-    )
-    dpi: int | None = Field(default=None, ge=60, le=600, description="Print resolution in dpi.")
-    code_pages: dict[int, str] | None = Field(
-        default=None,
-        description="Replaces the ESC t table: slot number to encoding, e.g. {17: 'CP866'}. "
-        "Slot 0 should be CP437.",
-    )
-    chinese: bool | None = Field(
-        default=None, description="The printer has a GB18030 font switched on with FS &."
-    )
-    chinese_encoding: Literal["gb18030", "gbk", "gb2312"] | None = Field(
-        default=None, description="Which GB character set the Chinese font covers."
-    )
-    full_cut: bool | None = Field(default=None, description="The cutter can cut fully.")
-    partial_cut: bool | None = Field(default=None, description="The cutter can cut partially.")
-    cut_feed_lines: int | None = Field(
-        default=None, ge=0, le=20, description="Lines fed before a cut to clear the cutter."
-    )
-    native_qr: bool | None = Field(
-        default=None, description="Print QR codes with GS ( k instead of as images."
-    )
-    barcode_functions: Literal["none", "A", "B"] | None = Field(
-        default=None, description="GS k barcode commands the printer knows; none = images."
-    )
-    drawer_pins: tuple[int, ...] | None = Field(
-        default=None, description="Drawer connector pins that can be kicked: 2 and/or 5."
-    )
-    realtime_kick: bool | None = Field(
-        default=None, description="The printer opens drawers with DLE DC4 even when offline."
-    )
-    raster_band_rows: int | None = Field(
-        default=None, ge=8, le=2400, description="Rows per GS v 0 image band."
-    )
+    columns_a: (
+        Annotated[int, Meta(ge=8, le=128, description="Characters per line in font A.")] | None
+    ) = None
+    columns_b: (
+        Annotated[int, Meta(ge=8, le=160, description="Characters per line in font B.")] | None
+    ) = None
+    width_dots: (
+        Annotated[
+            int, Meta(ge=64, le=2048, description="Printable width in dots (images, QR codes).")
+        ]
+        | None
+    ) = None
+    dpi: Annotated[int, Meta(ge=60, le=600, description="Print resolution in dpi.")] | None = None
+    code_pages: Annotated[
+        dict[_Slot, str] | None,
+        Meta(
+            description="Replaces the ESC t table: slot number to encoding, e.g. {17: 'CP866'}. "
+            "Slot 0 should be CP437."
+        ),
+    ] = None
+    chinese: Annotated[
+        bool | None, Meta(description="The printer has a GB18030 font switched on with FS &.")
+    ] = None
+    chinese_encoding: Annotated[
+        Literal["gb18030", "gbk", "gb2312"] | None,
+        Meta(description="Which GB character set the Chinese font covers."),
+    ] = None
+    full_cut: Annotated[bool | None, Meta(description="The cutter can cut fully.")] = None
+    partial_cut: Annotated[bool | None, Meta(description="The cutter can cut partially.")] = None
+    cut_feed_lines: (
+        Annotated[int, Meta(ge=0, le=20, description="Lines fed before a cut to clear the cutter.")]
+        | None
+    ) = None
+    native_qr: Annotated[
+        bool | None, Meta(description="Print QR codes with GS ( k instead of as images.")
+    ] = None
+    barcode_functions: Annotated[
+        Literal["none", "A", "B"] | None,
+        Meta(description="GS k barcode commands the printer knows; none = images."),
+    ] = None
+    drawer_pins: Annotated[
+        tuple[int, ...] | None,
+        Meta(description="Drawer connector pins that can be kicked: 2 and/or 5."),
+    ] = None
+    realtime_kick: Annotated[
+        bool | None, Meta(description="The printer opens drawers with DLE DC4 even when offline.")
+    ] = None
+    raster_band_rows: (
+        Annotated[int, Meta(ge=8, le=2400, description="Rows per GS v 0 image band.")] | None
+    ) = None
 
 
 class UnknownProfile(DeviceConfigError):
@@ -219,10 +233,10 @@ class ProfileCatalog:
         return CodePage(slot, encoding, "".join(chars))
 
     def _apply(self, profile: PrinterProfile, overrides: ProfileOverrides) -> PrinterProfile:
-        changes = overrides.model_dump(exclude_none=True)
+        changes = {k: v for k, v in msgspec.structs.asdict(overrides).items() if v is not None}
         if "code_pages" in changes:
             pages = []
-            for slot, encoding in sorted(changes["code_pages"].items()):
+            for slot, encoding in sorted((int(k), v) for k, v in changes["code_pages"].items()):
                 page = self._code_page(slot, encoding.upper())
                 if page is None or not 0 <= slot <= 255:
                     raise BadProfileOverride(

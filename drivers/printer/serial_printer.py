@@ -7,9 +7,9 @@ bytes then move through :mod:`drivers.printer.fd_io`, which counts exactly what 
 from __future__ import annotations
 
 import errno
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from msgspec import Meta
 
 from drivers.base import DeviceConfigError, DeviceNotReady, DriverOptions
 from drivers.printer import fd_io
@@ -23,21 +23,24 @@ _PARITY = {"none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
 _STOPBITS = {"1": 1, "1.5": 1.5, "2": 2}
 
 
-class SerialPrinterOptions(EscposPrinterOptions):
-    port: str = Field(
-        description="Serial device; prefer a stable /dev/serial/by-id/... path over /dev/ttyUSB0."
-    )
-    baudrate: int = Field(default=9600, gt=0, description="Line speed, as set on the printer.")
-    bytesize: Literal[5, 6, 7, 8] = Field(default=8, description="Data bits per character.")
-    parity: Literal["none", "even", "odd", "mark", "space"] = Field(
-        default="none", description="Parity bit."
-    )
-    stopbits: Literal["1", "1.5", "2"] = Field(default="1", description="Stop bits.")
-    rtscts: bool = Field(default=False, description="Hardware flow control with RTS/CTS.")
-    dsrdtr: bool = Field(
-        default=True, description="Hardware flow control with DSR/DTR (most receipt printers)."
-    )
-    xonxoff: bool = Field(default=False, description="Software flow control with XON/XOFF.")
+class SerialPrinterOptions(EscposPrinterOptions, kw_only=True):
+    port: Annotated[
+        str,
+        Meta(
+            description="Serial device; prefer a stable /dev/serial/by-id/... path over /dev/ttyUSB0."
+        ),
+    ]
+    baudrate: Annotated[int, Meta(gt=0, description="Line speed, as set on the printer.")] = 9600
+    bytesize: Annotated[Literal[5, 6, 7, 8], Meta(description="Data bits per character.")] = 8
+    parity: Annotated[
+        Literal["none", "even", "odd", "mark", "space"], Meta(description="Parity bit.")
+    ] = "none"
+    stopbits: Annotated[Literal["1", "1.5", "2"], Meta(description="Stop bits.")] = "1"
+    rtscts: Annotated[bool, Meta(description="Hardware flow control with RTS/CTS.")] = False
+    dsrdtr: Annotated[
+        bool, Meta(description="Hardware flow control with DSR/DTR (most receipt printers).")
+    ] = True
+    xonxoff: Annotated[bool, Meta(description="Software flow control with XON/XOFF.")] = False
 
 
 class SerialPrinter(EscposTransportPrinter):

@@ -13,7 +13,8 @@ import os
 import time
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field
+from msgspec import Meta
+from msgspec.structs import force_setattr
 
 from drivers.base import DeviceConfigError, DeviceNotReady, DriverOptions
 from drivers.printer.escpos_transport import EscposPrinterOptions, EscposTransportPrinter, LinkError
@@ -24,29 +25,45 @@ _NO_DEVICE = (errno.ENODEV, errno.ENOENT, errno.EIO, errno.EPIPE, errno.ESHUTDOW
 _BUSY, _ACCESS, _LIBUSB_NO_DEVICE = -6, -3, -4
 
 
-def _usb_id(value: Any) -> Any:
-    """Accept 0x04b8, "0x04b8" and "04b8" alike: ids are written in hex everywhere."""
-    if isinstance(value, str):
-        return int(value.removeprefix("0x").removeprefix("0X"), 16)
-    return value
+#: A USB id as the config writes it: 0x04b8 (a TOML integer), "0x04b8" or "04b8" (ids are written in
+#: hex everywhere). Text is turned into the number when the options are built.
+UsbId = Annotated[int, Meta(ge=0, le=0xFFFF)] | str
 
 
-UsbId = Annotated[int, BeforeValidator(_usb_id), Field(ge=0, le=0xFFFF)]
+def _usb_id(name: str, value: int | str) -> int:
+    if not isinstance(value, str):
+        number = value
+    else:
+        try:
+            number = int(value.removeprefix("0x").removeprefix("0X"), 16)
+        except ValueError:
+            raise ValueError(f"{name}: expected hex digits such as '04b8'") from None
+    if not 0 <= number <= 0xFFFF:
+        raise ValueError(f"{name}: a USB id is 0..0xffff, got {value!r}")
+    return number
 
 
-class UsbPrinterOptions(EscposPrinterOptions):
-    vendor_id: UsbId = Field(description="USB vendor id, e.g. 0x04b8 (Epson); see `lsusb`.")
-    product_id: UsbId = Field(description="USB product id, e.g. 0x0202; see `lsusb`.")
-    serial_number: str | None = Field(
-        default=None, description="USB serial number, to tell two printers of one model apart."
-    )
-    bus_port: str | None = Field(
-        default=None,
-        description='Physical port as "bus-port.port", e.g. "1-1.4" (see /sys/bus/usb/devices).',
-    )
-    setup_timeout_s: float = Field(
-        default=1.0, gt=0, description="Timeout of each control request while opening."
-    )
+class UsbPrinterOptions(EscposPrinterOptions, kw_only=True):
+    vendor_id: Annotated[
+        UsbId, Meta(description="USB vendor id, e.g. 0x04b8 (Epson); see `lsusb`.")
+    ]
+    product_id: Annotated[UsbId, Meta(description="USB product id, e.g. 0x0202; see `lsusb`.")]
+    serial_number: Annotated[
+        str | None, Meta(description="USB serial number, to tell two printers of one model apart.")
+    ] = None
+    bus_port: Annotated[
+        str | None,
+        Meta(
+            description='Physical port as "bus-port.port", e.g. "1-1.4" (see /sys/bus/usb/devices).'
+        ),
+    ] = None
+    setup_timeout_s: Annotated[
+        float, Meta(gt=0, description="Timeout of each control request while opening.")
+    ] = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("vendor_id", "product_id"):
+            force_setattr(self, name, _usb_id(name, getattr(self, name)))
 
 
 def _ms(seconds: float) -> int:

@@ -12,9 +12,10 @@ import asyncio
 import errno
 import logging
 import os
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from msgspec import Meta
+from msgspec.structs import force_setattr
 
 from drivers.base import (
     DeviceConfigError,
@@ -39,58 +40,63 @@ _GONE = (errno.EIO, errno.ENODEV, errno.ENXIO, errno.EBADF)
 
 
 class SerialScannerOptions(DriverOptions):
-    port: str | None = Field(
-        default=None,
-        description="Serial device, preferably a stable /dev/serial/by-id/ link "
-        "(ttyACM/ttyUSB numbers change when devices are replugged).",
-    )
-    vendor_id: int | None = Field(
-        default=None, description='USB vendor id of a USB-CDC scanner, as hex text ("0c2e").'
-    )
-    product_id: int | None = Field(default=None, description="USB product id, as hex text.")
-    serial_number: str | None = Field(default=None, description="USB serial number to match.")
-    baudrate: int = Field(default=9600, gt=0, description="Line speed; ignored by USB-CDC.")
-    bytesize: Literal[7, 8] = Field(default=8, description="Data bits.")
-    parity: Literal["N", "E", "O"] = Field(default="N", description="Parity: N, E or O.")
-    stopbits: Literal[1, 2] = Field(default=1, description="Stop bits.")
-    prefix: str = Field(default="", description="Characters the scanner sends before each code.")
-    suffix: str = Field(
-        default="",
-        description="Characters the scanner sends after each code, before the terminator.",
-    )
-    terminator: str = Field(
-        default="CR",
-        description="End of each code: CR, LF, CRLF, CR_OR_LF, NONE (a pause of end_gap_ms "
-        'ends it), or the literal characters, e.g. "\\u0003" for ETX.',
-    )
-    encoding: str = Field(
-        default="utf-8", description="Text encoding of the codes (utf-8, latin-1, cp1251...)."
-    )
-    end_gap_ms: int = Field(
-        default=50, ge=5, le=5000, description="Pause that ends a code when terminator is NONE."
-    )
-    stale_after_ms: int = Field(
-        default=1000, ge=50, le=60000, description="A code unfinished this long is discarded."
-    )
-    max_length: int = Field(
-        default=8192, ge=16, le=100000, description="Longest code accepted, in bytes."
-    )
-    aim_ids: AimMode = Field(
-        default="auto",
-        description="AIM symbology prefix (]E0, ]d2...): auto, on or off; see the scanner docs.",
-    )
+    port: Annotated[
+        str | None,
+        Meta(
+            description="Serial device, preferably a stable /dev/serial/by-id/ link "
+            "(ttyACM/ttyUSB numbers change when devices are replugged)."
+        ),
+    ] = None
+    vendor_id: Annotated[
+        int | str | None,
+        Meta(description='USB vendor id of a USB-CDC scanner, as hex text ("0c2e").'),
+    ] = None
+    product_id: Annotated[int | str | None, Meta(description="USB product id, as hex text.")] = None
+    serial_number: Annotated[str | None, Meta(description="USB serial number to match.")] = None
+    baudrate: Annotated[int, Meta(gt=0, description="Line speed; ignored by USB-CDC.")] = 9600
+    bytesize: Annotated[Literal[7, 8], Meta(description="Data bits.")] = 8
+    parity: Annotated[Literal["N", "E", "O"], Meta(description="Parity: N, E or O.")] = "N"
+    stopbits: Annotated[Literal[1, 2], Meta(description="Stop bits.")] = 1
+    prefix: Annotated[str, Meta(description="Characters the scanner sends before each code.")] = ""
+    suffix: Annotated[
+        str,
+        Meta(description="Characters the scanner sends after each code, before the terminator."),
+    ] = ""
+    terminator: Annotated[
+        str,
+        Meta(
+            description="End of each code: CR, LF, CRLF, CR_OR_LF, NONE (a pause of end_gap_ms "
+            'ends it), or the literal characters, e.g. "\\u0003" for ETX.'
+        ),
+    ] = "CR"
+    encoding: Annotated[
+        str, Meta(description="Text encoding of the codes (utf-8, latin-1, cp1251...).")
+    ] = "utf-8"
+    end_gap_ms: Annotated[
+        int, Meta(ge=5, le=5000, description="Pause that ends a code when terminator is NONE.")
+    ] = 50
+    stale_after_ms: Annotated[
+        int, Meta(ge=50, le=60000, description="A code unfinished this long is discarded.")
+    ] = 1000
+    max_length: Annotated[
+        int, Meta(ge=16, le=100000, description="Longest code accepted, in bytes.")
+    ] = 8192
+    aim_ids: Annotated[
+        AimMode,
+        Meta(
+            description="AIM symbology prefix (]E0, ]d2...): auto, on or off; see the scanner docs."
+        ),
+    ] = "auto"
 
-    @field_validator("vendor_id", "product_id", mode="before")
-    @classmethod
-    def _usb_id(cls, value: object) -> int | None:
-        return parse_usb_id(value)
-
-    @model_validator(mode="after")
-    def _check(self) -> SerialScannerOptions:
+    def __post_init__(self) -> None:
+        for key in ("vendor_id", "product_id"):  # hex text from the config becomes the number
+            try:
+                force_setattr(self, key, parse_usb_id(getattr(self, key)))
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
         if not self.port and self.vendor_id is None:
             raise ValueError("give port (a /dev/serial/by-id/ link) or vendor_id")
         self.framing()  # unknown encoding, empty terminator: refuse at load
-        return self
 
     def framing(self) -> FramingSettings:
         """The framer's settings from these options."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field
+from msgspec import Meta
 
 from drivers.base import DeviceNotReady, Drawer, DriverOptions, StatusChanged
 
@@ -66,12 +66,17 @@ class DrawerMechanism:
 
 
 class SimulatedDrawerOptions(DriverOptions):
-    auto_close_s: float | None = Field(
-        default=3.0,
-        ge=0,
-        description="Seconds until the simulated drawer shuts by itself; null keeps it open "
-        "until closed from the technician page.",
-    )
+    auto_close_s: (
+        Annotated[
+            float,
+            Meta(
+                ge=0,
+                description="Seconds until the simulated drawer shuts by itself; null keeps it open "
+                "until closed from the technician page.",
+            ),
+        ]
+        | None
+    ) = 3.0
 
 
 class SimulatedDrawer(Drawer):

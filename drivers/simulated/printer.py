@@ -8,9 +8,9 @@ sensor shows on pin 3 like a real drawer port.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import Field
+from msgspec import Meta
 
 from drivers.base import DeviceLost, DriverOptions, Printer, StatusChanged
 from drivers.printer.errors import PrinterOffline, interrupted
@@ -26,19 +26,29 @@ CONDITIONS = ("paper_out", "paper_near_end", "cover_open", "offline")
 
 
 class SimulatedPrinterOptions(DriverOptions):
-    profile: str = Field(default="default", description="Printer model profile it pretends to be.")
-    overrides: ProfileOverrides | None = Field(
-        default=None, description="Corrections to the profile, as for a real printer."
+    profile: Annotated[str, Meta(description="Printer model profile it pretends to be.")] = (
+        "default"
     )
-    keep_jobs: int = Field(default=50, ge=1, le=10_000, description="How many recent jobs to keep.")
-    drawer_auto_close_s: float | None = Field(
-        default=3.0,
-        ge=0,
-        description="Seconds until a drawer kicked through it shuts by itself; null: on command.",
-    )
-    drawer_open_level_high: bool = Field(
-        default=True, description="Pin 3 level its drawer sensor reports while the drawer is open."
-    )
+    overrides: Annotated[
+        ProfileOverrides | None,
+        Meta(description="Corrections to the profile, as for a real printer."),
+    ] = None
+    keep_jobs: Annotated[
+        int, Meta(ge=1, le=10_000, description="How many recent jobs to keep.")
+    ] = 50
+    drawer_auto_close_s: (
+        Annotated[
+            float,
+            Meta(
+                ge=0,
+                description="Seconds until a drawer kicked through it shuts by itself; null: on command.",
+            ),
+        ]
+        | None
+    ) = 3.0
+    drawer_open_level_high: Annotated[
+        bool, Meta(description="Pin 3 level its drawer sensor reports while the drawer is open.")
+    ] = True
 
 
 class SimulatedPrinter(Printer):

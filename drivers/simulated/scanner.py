@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from msgspec import Meta
 
 from drivers.base import DeviceNotReady, DriverOptions, Scanner, ScanRead
 
 
 class SimulatedScannerOptions(DriverOptions):
-    symbology: str | None = Field(
-        default=None, description="Symbology reported with every injected scan, e.g. EAN13."
-    )
+    symbology: Annotated[
+        str | None, Meta(description="Symbology reported with every injected scan, e.g. EAN13.")
+    ] = None
 
 
 class SimulatedScanner(Scanner):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from msgspec import Meta
 
 from drivers.base import DeviceConfigError, DeviceLost, DeviceNotReady, DriverOptions, Scanner
 
 
 class FakeScannerOptions(DriverOptions):
-    control: str = Field(description="File holding 'present', 'absent' or 'broken'.")
+    control: Annotated[str, Meta(description="File holding 'present', 'absent' or 'broken'.")]
 
 
 class FakeScanner(Scanner):

@@ -6,6 +6,7 @@ import base64
 import io
 from pathlib import Path
 
+import msgspec
 import pytest
 from PIL import Image
 
@@ -29,7 +30,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> ProfileCatalog:
 
 def render(catalog: ProfileCatalog, profile: str, *blocks: dict, **overrides: object) -> bytes:
     chosen = catalog.get(profile, ProfileOverrides(**overrides) if overrides else None)
-    return ReceiptRenderer(chosen).render(Receipt.model_validate({"blocks": list(blocks)}))
+    return ReceiptRenderer(chosen).render(msgspec.convert({"blocks": list(blocks)}, Receipt))
 
 
 def png(width: int, height: int, color: str = "black") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-import pydantic
+import msgspec
 import pytest
 from scanner_testkit import Collector
 
@@ -175,5 +175,5 @@ async def test_missing_port_is_not_ready_with_a_stable_code(tmp_path):
     ],
 )
 def test_bad_options_are_refused_at_load(options):
-    with pytest.raises(pydantic.ValidationError):
-        SerialScanner.Options(**options)
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert(options, SerialScanner.Options)
