@@ -130,7 +130,7 @@ class WireError(ValueError):
         return cls([problem_of(str(exc))])
 
 
-_AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_AT = re.compile(r"^(?P<message>.*?)(?: - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _NAMED = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<name>[^`]*)`$")
 
 
@@ -139,7 +139,11 @@ def problem_of(text: str) -> Problem:
     match = _AT.match(text)
     assert match is not None  # the pattern matches any text
     message, path = match["message"], match["path"] or ""
-    parts = [p for p in re.split(r"\.|\[(\d+)\]|\[...\]", path) if p]
+    # msgspec names list indexes but not dict keys: "[...]" is any key of a mapping, shown as "*"
+    parts = [p for p in re.split(r"\.|\[(\d+|\.\.\.)\]", path) if p]
+    parts = ["*" if p == "..." else p for p in parts]
+    if match["key"]:
+        parts.append("<key>")
     kind = "invalid"
     named = _NAMED.match(message)
     if named is not None:
