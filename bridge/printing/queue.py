@@ -135,6 +135,13 @@ class KickGate(Protocol):
     ) -> bool: ...
 
 
+def request_digest(request: PrintRequest) -> bytes:
+    """What a repeated Idempotency-Key's body is compared by; kept byte for byte as earlier
+    versions stored it (defaults included, keys sorted, json.dumps spacing), so a POS retrying
+    across an upgrade still gets its first job rather than a conflict."""
+    return hashlib.sha256(json.dumps(to_builtins(request), sort_keys=True).encode()).digest()
+
+
 def waiting_reason(error: DeviceError) -> str:
     """``printer.paper_out`` -> ``paper_out``; anything else not-ready counts as offline."""
     reason = error.code.removeprefix("printer.")
@@ -299,7 +306,7 @@ class PrintQueue:
         kick is not a new attempt (neither audited nor counted against the rate limit again).
         """
         lane = self._lane(printer_id)
-        digest = hashlib.sha256(json.dumps(to_builtins(request), sort_keys=True).encode()).digest()
+        digest = request_digest(request)
         if idempotency_key is not None:
             first = await self.jobs.find(printer_id, idempotency_key)
             if first is not None:
