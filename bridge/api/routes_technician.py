@@ -21,8 +21,8 @@ from bridge.api.routing import RouteSpec
 from bridge.api.security import PRINCIPAL
 from bridge.auth.pin import PinLocked
 from bridge.auth.roles import Role
-from bridge.config.models import Settings
-from bridge.wire import Meta, Wire, to_builtins
+from bridge.config.loader import config_data
+from bridge.wire import Meta, Wire
 
 PIN_SOURCE = "pin"
 SUPPORT_LOG_LINES = 500
@@ -147,7 +147,7 @@ async def support_bundle(request: web.Request) -> web.Response:
         "versions": _versions(),
         "config": {
             "source": str(loaded.source),
-            "settings": mask_secrets(settings_as_written(loaded.settings)),
+            "settings": mask_secrets(config_data(loaded.settings)),
         },
         "devices": [slot.describe() for slot in app[keys.DEVICES].slots()],
         "sync": await _sync_state(request),
@@ -159,17 +159,6 @@ async def support_bundle(request: web.Request) -> web.Response:
         content_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-
-def settings_as_written(settings: Settings) -> dict[str, Any]:
-    """The settings in the config file's shape: a device's options sit in its table, next to
-    ``driver``, as the technician wrote them (in memory they are apart, in ``options``)."""
-    data: dict[str, Any] = to_builtins(settings)
-    for table in data.get("devices", {}).values():
-        options = table.pop("options", None)
-        if isinstance(options, dict):
-            table.update(options)
-    return data
 
 
 def mask_secrets(value: Any, key: str = "") -> Any:

@@ -154,12 +154,13 @@ async def test_support_bundle_masks_secrets_and_lists_devices(api: Api) -> None:
 
 
 def test_support_bundle_settings_mask_secret_device_options() -> None:
-    from bridge.api.routes_technician import mask_secrets, settings_as_written
+    from bridge.api.routes_technician import mask_secrets
+    from bridge.config.loader import config_data
     from bridge.config.models import DeviceConfig, Settings
 
     device = DeviceConfig(driver="network-printer", options={"host": "10.0.0.9", "api_key": "k"})
     settings = Settings(devices={"receipt": device})
-    table = mask_secrets(settings_as_written(settings))["devices"]["receipt"]
+    table = mask_secrets(config_data(settings))["devices"]["receipt"]
     assert table == {
         "driver": "network-printer",
         "enabled": True,
