@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
 
 from bridge import keys
 from bridge.api.errors import ApiError
@@ -15,20 +14,21 @@ from bridge.auth.roles import Role
 from bridge.stock import discrepancies
 from bridge.stock.importer import ImportFailed, ImportOptions, StockImporter
 from bridge.stock.ledger import StockView
+from bridge.wire import Wire
 
 
-class ImportResult(BaseModel):
+class ImportResult(Wire):
     report: dict[str, Any]
 
 
-class BackupInfo(BaseModel):
+class BackupInfo(Wire):
     path: str
     taken_at: str
     reason: str
     size: int
 
 
-class BackupList(BaseModel):
+class BackupList(Wire):
     backups: list[BackupInfo]
 
 

@@ -8,11 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 import aiosqlite
+from msgspec import structs
 
 from bridge.catalog.models import Product, ProductDetail, Variant
 from bridge.catalog.search import fold, match_query, search_text
 from bridge.store import Store
 from bridge.timestamps import now_ms as _now
+from bridge.wire import to_builtins
 
 SEARCH_CANDIDATES = 200
 _COLUMNS = (
@@ -22,7 +24,7 @@ _COLUMNS = (
 
 
 def _row_to_product(row: Any) -> Product:
-    return Product.model_construct(
+    return Product(
         sku=row[0],
         name=row[1],
         price=Decimal(row[2]),
@@ -81,7 +83,7 @@ class CatalogRepository:
                 (product.group, sku),
             )
             variants = [Variant(sku=r[0], name=r[1], attributes=json.loads(r[2])) for r in rows]
-        return ProductDetail.model_construct(**dict(product), variants=variants)
+        return ProductDetail(**structs.asdict(product), variants=variants)
 
     async def search(self, query: str, limit: int = 20) -> list[Product]:
         """Exact SKU or barcode first, then name words as prefixes, folded."""
@@ -112,7 +114,7 @@ class CatalogRepository:
     async def lookup_for_scan(self, code: str) -> dict[str, Any] | None:
         """The ScanService lookup: the product as JSON for the `scan` event, or None."""
         product = await self.by_barcode(code)
-        return product.model_dump(mode="json") if product else None
+        return to_builtins(product) if product else None
 
 
 async def upsert_product(tx: aiosqlite.Connection, product: Product) -> bool:

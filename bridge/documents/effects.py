@@ -29,6 +29,7 @@ from bridge.documents.models import (
     StockWriteoff,
 )
 from bridge.stock.ledger import PHYSICAL_MANY_SQL, physical_rows
+from bridge.wire import to_builtins
 
 MovementRow = tuple[str, str, Decimal]  # sku, warehouse, signed quantity
 #: Types whose effects read nothing but the catalog and the open shift, so they may be prepared
@@ -37,8 +38,16 @@ CATALOG_ONLY = frozenset({"sale", "cash_in", "cash_out", "shift_open"})
 
 
 def wire_body(doc: Document) -> dict[str, Any]:
-    """The document as recorded and hashed: its wire form without the print and drawer wishes."""
-    return doc.model_dump(mode="json", exclude={"print", "open_drawer"})
+    """The document as recorded and hashed: its wire form without the print and drawer wishes.
+
+    Key for key and string for string what the models before msgspec wrote (decimals as parsed,
+    UUIDs in lower case, times in RFC 3339 with "Z" for UTC and six-digit fractions), so request
+    hashes recorded by older versions still match (tests/bridge/documents/test_request_hash.py).
+    """
+    body: dict[str, Any] = to_builtins(doc)
+    body.pop("print", None)
+    body.pop("open_drawer", None)
+    return body
 
 
 @dataclass

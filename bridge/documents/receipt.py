@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridge.wire import convert
 from drivers.printer.receipt import Receipt
 
 _TITLES = {
@@ -69,4 +70,4 @@ def build(body: dict[str, Any]) -> Receipt:
     else:
         blocks += _money_lines(body)
     blocks += [{"feed": 3}, {"cut": "partial"}]
-    return Receipt.model_validate({"blocks": blocks})
+    return convert({"blocks": blocks}, Receipt)

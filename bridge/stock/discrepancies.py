@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-
-from pydantic import BaseModel, Field
+from typing import Annotated
 
 from bridge.decimals import WireDecimal
 from bridge.store import Store
+from bridge.wire import Meta, Wire
 
 _SQL = """
 SELECT c.sku, p.name, c.warehouse, c.counted, c.expected, c.counted_at, c.document_id
@@ -22,18 +22,18 @@ ORDER BY c.warehouse, c.sku
 """
 
 
-class DiscrepancyRow(BaseModel):
+class DiscrepancyRow(Wire):
     sku: str
     name: str | None
     warehouse: str
     counted: WireDecimal
-    system: WireDecimal = Field(description="What the system held when it was counted.")
-    difference: WireDecimal = Field(description="counted − system.")
+    system: Annotated[WireDecimal, Meta(description="What the system held when it was counted.")]
+    difference: Annotated[WireDecimal, Meta(description="counted − system.")]
     counted_at: str
     document_id: str
 
 
-class DiscrepancyReport(BaseModel):
+class DiscrepancyReport(Wire):
     rows: list[DiscrepancyRow]
     skus_counted: int
     skus_different: int

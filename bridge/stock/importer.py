@@ -303,7 +303,6 @@ class StockImporter:
                     chunk = group[start : start + CHUNK_LINES]
                     doc = InventoryCount(
                         id=uuid.uuid4(),
-                        type="inventory_count",
                         warehouse=warehouse,
                         source=options.source,
                         lines=[CountLine(sku=r.sku, counted=r.counted) for r in chunk],

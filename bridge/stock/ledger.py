@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import aiosqlite
-from pydantic import BaseModel, Field
 
 from bridge.decimals import WireDecimal, from_milli, to_milli
 from bridge.store import Store
 from bridge.timestamps import now_ms as _now
+from bridge.wire import Meta, Wire
 
 DEFAULT_WAREHOUSE = "main"
 
@@ -35,16 +35,22 @@ ORDER BY k.warehouse
 """
 
 
-class StockFigure(BaseModel):
+class StockFigure(Wire):
     warehouse: str
-    physical: WireDecimal = Field(description="Cloud figure plus local movements not in it.")
+    physical: Annotated[
+        WireDecimal, Meta(description="Cloud figure plus local movements not in it.")
+    ]
     reserved: WireDecimal
-    free: WireDecimal = Field(description="physical − reserved; may be negative.")
-    pending: WireDecimal = Field(description="Local movements the cloud has not counted yet.")
-    negative: bool = Field(description="Free stock is below zero: sold more than was known.")
+    free: Annotated[WireDecimal, Meta(description="physical − reserved; may be negative.")]
+    pending: Annotated[
+        WireDecimal, Meta(description="Local movements the cloud has not counted yet.")
+    ]
+    negative: Annotated[
+        bool, Meta(description="Free stock is below zero: sold more than was known.")
+    ]
 
 
-class StockView(BaseModel):
+class StockView(Wire):
     sku: str
     warehouses: list[StockFigure]
 

@@ -12,9 +12,10 @@ import pytest
 
 from bridge.catalog.models import Product
 from bridge.catalog.repository import upsert_products
-from bridge.documents.models import DocumentRequest
+from bridge.documents.models import Document
 from bridge.documents.recorder import DocumentRecorder
 from bridge.store import Store, StoreError
+from bridge.wire import convert
 from tests.bridge.catalog_helpers import sale
 
 QUEUED = 4
@@ -32,7 +33,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 def doc() -> object:
-    return DocumentRequest.model_validate(sale([("A", "1", "10.00")])).root
+    return convert(sale([("A", "1", "10.00")]), Document)
 
 
 async def settle() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bridge import keys
-from bridge.documents.models import DocumentRequest
+from bridge.documents.models import Document
+from bridge.wire import convert
 from drivers.simulated.printer import SimulatedPrinter
 from tests.bridge.catalog_helpers import post, product, put_products, sale
 from tests.bridge.printing.helpers import wait_state
@@ -60,7 +61,7 @@ async def test_a_sale_whose_receipt_was_never_queued_prints_it_on_the_retry(api:
     doc = sale(
         [("KUN", "1", "99.50")], print={"printer": "receipt"}, open_drawer={"drawer": "drawer"}
     )
-    await api.daemon.app[keys.DOCUMENTS].record(DocumentRequest.model_validate(doc).root)
+    await api.daemon.app[keys.DOCUMENTS].record(convert(doc, Document))
     status, body = await post(api, doc)  # the POS retries
     assert status == 200 and body["status"] == "already_recorded", body
     assert body["print"]["status"] == "submitted"

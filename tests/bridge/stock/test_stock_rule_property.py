@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from bridge.catalog.changes import PulledChange, apply_change, apply_snapshot
 from bridge.catalog.models import Product
 from bridge.catalog.repository import upsert_products
-from bridge.documents.models import DocumentRequest
+from bridge.documents.models import Document
 from bridge.documents.recorder import DocumentRecorder
 from bridge.stock.importer import ImportOptions, StockImporter
 from bridge.stock.ledger import StockLedger
 from bridge.store import Store
 from bridge.store.backup import Backups
+from bridge.wire import convert
 
 SKUS = ("A", "B")
 qty = st.sampled_from(["1", "2", "0.5", "3.25"])
@@ -90,7 +91,7 @@ async def scenario(ops: list[tuple[Any, ...]], state_dir: Path) -> None:
             kind = op[0]
             if kind == "sale":
                 doc = sale_doc(op[1], op[2])
-                outcome = await recorder.record(DocumentRequest.model_validate(doc).root)
+                outcome = await recorder.record(convert(doc, Document))
                 model.deltas.append((outcome.recorded.seq, op[1], -Decimal(op[2])))
                 sales.append(doc)
             elif kind == "refund" and sales:
@@ -108,7 +109,7 @@ async def scenario(ops: list[tuple[Any, ...]], state_dir: Path) -> None:
                     "payments": [{"method": "card", "amount": total}],
                 }  # fmt: skip
                 try:
-                    outcome = await recorder.record(DocumentRequest.model_validate(doc).root)
+                    outcome = await recorder.record(convert(doc, Document))
                 except Exception as exc:  # refunding more than is left is refused
                     assert getattr(exc, "code", "") == "refund.exceeds_sale"
                     continue
