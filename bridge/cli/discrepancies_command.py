@@ -7,10 +7,13 @@ import asyncio
 import sys
 from pathlib import Path
 
+import msgspec
+
 from bridge.cli.common import load_or_exit
 from bridge.stock import discrepancies as report_module
 from bridge.store import Store, StoreError
 from bridge.store.database import DATABASE_NAME
+from bridge.wire import encode_json
 
 
 def add_parser(sub: argparse._SubParsersAction, with_config) -> None:  # type: ignore[type-arg,no-untyped-def]
@@ -31,7 +34,7 @@ def discrepancies(args: argparse.Namespace) -> int:
     if args.csv:
         sys.stdout.write(report_module.to_csv(result))
     else:
-        print(result.model_dump_json(indent=2))
+        print(msgspec.json.format(encode_json(result), indent=2).decode())
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import subprocess
@@ -85,6 +86,11 @@ def test_import_dry_run_then_apply_then_discrepancies(tmp_path: Path) -> None:
     lines = report.stdout.splitlines()
     assert lines[0] == "sku,name,warehouse,counted,system,difference,counted_at"
     assert lines[1].startswith("A1,Jablko,main,5,0.000,5.000,")
+
+    as_json = cli("discrepancies", state=state)
+    assert as_json.returncode == 0, as_json.stderr
+    first = json.loads(as_json.stdout)["rows"][0]
+    assert (first["sku"], first["counted"], first["difference"]) == ("A1", "5", "5.000")
 
 
 def test_import_refuses_a_broken_file_and_maps_columns(tmp_path: Path) -> None:
