@@ -1,7 +1,7 @@
 """A print job's Idempotency-Key digest stays what earlier versions stored: a POS retrying a job
 submitted before an upgrade must get its first job back, not a 409.
 
-The digests below were computed by the pydantic-based models (the version before msgspec) for the
+The digests below were computed by the models of the version before msgspec for the
 same bodies: every default included, the row as a list, the image's decoded PNG left out.
 """
 
