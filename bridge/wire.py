@@ -130,19 +130,22 @@ class WireError(ValueError):
         return cls([problem_of(str(exc))])
 
 
-_AT = re.compile(r"^(?P<message>.*?)(?: - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_AT = re.compile(r" - at (?P<key>`key` in )?`\$(?P<path>[^`]*)`$")
 _NAMED = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<name>[^`]*)`$")
 
 
 def problem_of(text: str) -> Problem:
     """msgspec's "Expected `int`, got `str` - at `$.lines[0].quantity`" as a Problem."""
-    match = _AT.match(text)
-    assert match is not None  # the pattern matches any text
-    message, path = match["message"], match["path"] or ""
+    message, path, in_key = text, "", False
+    # A struct that checks nested data itself (a receipt's blocks) raises with the inner path and
+    # msgspec appends the outer one: "... - at `$.blocks[0].size` - at `$.receipt`".
+    while (match := _AT.search(message)) is not None:
+        message, path = message[: match.start()], path + match["path"]
+        in_key = in_key or bool(match["key"])
     # msgspec names list indexes but not dict keys: "[...]" is any key of a mapping, shown as "*"
     parts = [p for p in re.split(r"\.|\[(\d+|\.\.\.)\]", path) if p]
     parts = ["*" if p == "..." else p for p in parts]
-    if match["key"]:
+    if in_key:
         parts.append("<key>")
     kind = "invalid"
     named = _NAMED.match(message)

@@ -12,6 +12,7 @@ from bridge.api.models import ErrorResponse
 from bridge.api.routing import RouteSpec
 from bridge.api.ws_hub import AuthFrame, SubscribeFrame
 from bridge.config.models import Settings
+from drivers.printer.receipt import BLOCK_TYPES
 
 _ERROR_TEXT = {
     400: "Malformed request",
@@ -32,7 +33,9 @@ def build_openapi(specs: list[RouteSpec]) -> dict[str, Any]:
 
     from bridge.wire import schema_hook
 
-    models: list[Any] = [ErrorResponse, Settings, AuthFrame, SubscribeFrame]
+    # The receipt's blocks are told apart by their main key, so Receipt refers to their schemas
+    # by name (drivers.printer.receipt.OPENAPI_REF_TEMPLATE) and they are listed here.
+    models: list[Any] = [ErrorResponse, Settings, AuthFrame, SubscribeFrame, *BLOCK_TYPES]
     for spec in specs:
         for model in (spec.request_model, spec.response_model):
             if model is not None and model not in models:
