@@ -7,39 +7,40 @@ same commit. A change not newer than the stored version of its (kind, key) is sk
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict, Field
 
 from bridge.catalog.models import Product
 from bridge.catalog.repository import delete_product, upsert_products
 from bridge.decimals import WireDecimal
 from bridge.stock.ledger import delete_cloud_figure, set_cloud_figures, split_key
+from bridge.wire import Lenient, Meta, convert, field
 
 KINDS = ("product", "stock")
 
 
-class PulledChange(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class PulledChange(Lenient):
+    """One change of the cloud's feed or snapshot; ``data`` is checked by the kind's own model."""
 
     kind: str
-    key: str = Field(min_length=1)
+    key: Annotated[str, Meta(min_length=1)]
     op: Literal["upsert", "delete"]
-    version: int = Field(ge=0)
+    version: Annotated[int, Meta(ge=0)]
     data: dict[str, Any] | None = None
 
 
-class CloudStock(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class CloudStock(Lenient):
+    """The cloud's figures of one SKU in one warehouse, and which local movements they count."""
 
-    sku: str = Field(min_length=1)
-    warehouse: str = Field(min_length=1)
+    sku: Annotated[str, Meta(min_length=1)]
+    warehouse: Annotated[str, Meta(min_length=1)]
     physical: WireDecimal
     reserved: WireDecimal = Decimal(0)
-    includes: dict[str, int] = Field(default_factory=dict)
+    includes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,7 +49,7 @@ class SnapshotResult:
     stock: int = 0
     removed_products: int = 0
     removed_stock: int = 0
-    ignored_kinds: dict[str, int] = field(default_factory=dict)
+    ignored_kinds: dict[str, int] = dataclass_field(default_factory=dict)
 
 
 async def stored_version(tx: aiosqlite.Connection, kind: str, key: str) -> int | None:
@@ -61,7 +62,8 @@ async def stored_version(tx: aiosqlite.Connection, kind: str, key: str) -> int |
 
 async def apply_change(tx: aiosqlite.Connection, change: PulledChange, instance_id: str) -> bool:
     """Apply one product or stock change; False when skipped as not newer. Raises ValueError
-    for a kind this module does not own (config is the sync issue's) or bad data."""
+    (bridge.wire.WireError for data of the wrong shape) for a kind this module does not own
+    (config is the sync issue's) or bad data."""
     if change.kind not in KINDS:
         raise ValueError(f"change kind {change.kind!r} is not a catalog or stock change")
     current = await stored_version(tx, change.kind, change.key)
@@ -71,7 +73,7 @@ async def apply_change(tx: aiosqlite.Connection, change: PulledChange, instance_
         if change.op == "delete":
             await delete_product(tx, change.key)
         else:
-            product = Product.model_validate(change.data or {})
+            product = convert(change.data or {}, Product)
             if product.sku != change.key:
                 raise ValueError(f"product change key {change.key!r} != sku {product.sku!r}")
             await upsert_products(tx, [product])
@@ -80,7 +82,7 @@ async def apply_change(tx: aiosqlite.Connection, change: PulledChange, instance_
         if change.op == "delete":
             await delete_cloud_figure(tx, sku, warehouse)
         else:
-            stock = CloudStock.model_validate(change.data or {})
+            stock = convert(change.data or {}, CloudStock)
             if (stock.sku, stock.warehouse) != (sku, warehouse):
                 raise ValueError(f"stock change key {change.key!r} does not match its data")
             await set_cloud_figures(
@@ -112,9 +114,9 @@ async def apply_snapshot(
             continue
         versions.append((item.kind, item.key, item.version))
         if item.kind == "product":
-            products.append(Product.model_validate(item.data or {}))
+            products.append(convert(item.data or {}, Product))
         else:
-            stock.append(CloudStock.model_validate(item.data or {}))
+            stock.append(convert(item.data or {}, CloudStock))
 
     keep_skus = {p.sku for p in products}
     async with tx.execute("SELECT sku FROM products") as cursor:

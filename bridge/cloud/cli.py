@@ -21,6 +21,7 @@ from bridge.cloud.faults import Faults
 from bridge.cloud.server import create_cloud_app
 from bridge.cloud.service import CloudService
 from bridge.cloud.signing import Signer
+from bridge.wire import WireError, decode_json
 
 ADMIN_TOKEN_FILE = "admin_token"
 
@@ -76,8 +77,12 @@ def _admin(args: argparse.Namespace) -> CloudAdmin:
 
 
 async def _serve(args: argparse.Namespace) -> int:
+    try:
+        faults = decode_json(args.faults, Faults) if args.faults else None
+    except WireError as exc:
+        print(f"tillbridge cloud: --faults: {exc}", file=sys.stderr)
+        return 2
     admin = _admin(args)
-    faults = Faults.model_validate_json(args.faults) if args.faults else None
     token = admin_token(Path(args.data_dir))
     app = create_cloud_app(admin, token, faults)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)

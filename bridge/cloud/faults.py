@@ -7,9 +7,11 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+
+from bridge.wire import Meta, Wire, field
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -19,25 +21,30 @@ HTML_PAGE = (
 )
 
 
-class Faults(BaseModel):
+#: A probability; each field adds its own description.
+Rate = Annotated[float, Meta(ge=0, le=1)]
+
+
+class Faults(Wire, frozen=True):
     """Each rate is a probability per till request (admin routes are never faulted)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    error_rate: float = Field(default=0.0, ge=0, le=1, description="500 with a JSON error.")
-    html_rate: float = Field(default=0.0, ge=0, le=1, description="502 with an HTML page.")
-    reset_rate: float = Field(default=0.0, ge=0, le=1, description="Connection closed unanswered.")
-    drop_after_commit_rate: float = Field(
-        default=0.0, ge=0, le=1, description="Handled and committed, then the answer is lost."
-    )
-    retry_after_rate: float = Field(default=0.0, ge=0, le=1, description="429/503 + Retry-After.")
-    retry_after: list[str] = Field(
-        default_factory=lambda: ["1"],
-        description='Values to send: seconds, "date+N"/"date-N" (an HTTP date N s from now), or any text.',
-    )
-    delay_rate: float = Field(default=0.0, ge=0, le=1, description="Slow answers.")
-    delay_max_s: float = Field(default=0.0, ge=0, le=60)
-    partial_rate: float = Field(default=0.0, ge=0, le=1, description="Accept only part of a batch.")
+    error_rate: Annotated[Rate, Meta(description="500 with a JSON error.")] = 0.0
+    html_rate: Annotated[Rate, Meta(description="502 with an HTML page.")] = 0.0
+    reset_rate: Annotated[Rate, Meta(description="Connection closed unanswered.")] = 0.0
+    drop_after_commit_rate: Annotated[
+        Rate, Meta(description="Handled and committed, then the answer is lost.")
+    ] = 0.0
+    retry_after_rate: Annotated[Rate, Meta(description="429/503 + Retry-After.")] = 0.0
+    retry_after: Annotated[
+        list[str],
+        Meta(
+            description='Values to send: seconds, "date+N"/"date-N" (an HTTP date N s from now), '
+            "or any text."
+        ),
+    ] = field(default_factory=lambda: ["1"])
+    delay_rate: Annotated[Rate, Meta(description="Slow answers.")] = 0.0
+    delay_max_s: Annotated[float, Meta(ge=0, le=60)] = 0.0
+    partial_rate: Annotated[Rate, Meta(description="Accept only part of a batch.")] = 0.0
     seed: int | None = None
 
 

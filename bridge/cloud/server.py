@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
 
 from bridge.cloud.admin import CloudAdmin
 from bridge.cloud.faults import FaultInjector, Faults
@@ -23,6 +22,7 @@ from bridge.sync.protocol import (
     EventBatch,
     idempotency_key,
 )
+from bridge.wire import WireError, convert, decode_json, to_builtins
 
 SERVICE = web.AppKey("cloud_service", CloudService)
 ADMIN = web.AppKey("cloud_admin", CloudAdmin)
@@ -65,9 +65,9 @@ async def push_events(request: web.Request) -> web.Response:
     if len(raw) > MAX_BATCH_BYTES:
         return error(413, "batch_too_large", f"at most {MAX_BATCH_BYTES} bytes per batch")
     try:
-        batch = EventBatch.model_validate_json(raw)
-    except ValidationError as exc:
-        return error(400, "bad_batch", str(exc.errors(include_url=False)[:3]))
+        batch = decode_json(raw, EventBatch)
+    except WireError as exc:
+        return error(400, "bad_batch", str(exc), problems=[p.as_dict() for p in exc.problems])
     events = batch.events
     if any(b.seq != a.seq + 1 for a, b in itertools.pairwise(events)):
         return error(400, "bad_batch", "seq must be contiguous and ascending")
@@ -110,7 +110,7 @@ async def changes(request: web.Request) -> web.Response:
         if found or remaining <= 0:
             return web.json_response(
                 {
-                    "changes": [c.model_dump() for c in found],
+                    "changes": to_builtins(found),
                     "next_cursor": cursor,
                     "has_more": more,
                 }
@@ -127,7 +127,7 @@ async def snapshot(request: web.Request) -> web.Response:
     except CursorExpired:
         return error(400, "bad_page_token", "start the snapshot again without page_token")
     return web.json_response(
-        {"items": [c.model_dump() for c in items], "next_page_token": token, "cursor": cursor}
+        {"items": to_builtins(items), "next_page_token": token, "cursor": cursor}
     )
 
 
@@ -195,11 +195,11 @@ async def admin_summary(request: web.Request) -> web.Response:
 
 async def admin_faults(request: web.Request) -> web.Response:
     try:
-        faults = Faults.model_validate(await _body(request))
-    except ValidationError as exc:
-        return error(400, "bad_faults", str(exc))
+        faults = convert(await _body(request), Faults)
+    except WireError as exc:
+        return error(400, "bad_faults", str(exc), problems=[p.as_dict() for p in exc.problems])
     request.app[FAULTS].set(faults)
-    return web.json_response(faults.model_dump())
+    return web.json_response(to_builtins(faults))
 
 
 def create_cloud_app(

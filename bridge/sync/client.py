@@ -7,14 +7,12 @@ transient failure, never a success.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import aiohttp
-from pydantic import BaseModel, ValidationError
 
 from bridge.config.models import CloudConfig
 from bridge.sync.protocol import (
@@ -26,8 +24,9 @@ from bridge.sync.protocol import (
     idempotency_key,
     stream_path,
 )
+from bridge.wire import WireError, decode_json
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 class SyncError(Exception):
@@ -178,9 +177,11 @@ class CloudClient:
             raise Transient(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
         if status == 200 and content_type == "application/json":
             try:
-                return model.model_validate_json(raw)
-            except ValidationError:
-                raise Transient("the cloud answered 200 with JSON of the wrong shape") from None
+                return decode_json(raw, model)
+            except WireError as exc:
+                raise Transient(
+                    f"the cloud answered 200 with JSON of the wrong shape ({exc})"
+                ) from None
         if status == 200:
             raise Transient(
                 f"the cloud answered 200 with {content_type}, not JSON (captive portal?)"
@@ -245,8 +246,8 @@ class CloudClient:
 
 def _error_body(raw: bytes) -> ErrorBody | None:
     try:
-        return ErrorBody.model_validate(json.loads(raw))
-    except (ValueError, ValidationError):
+        return decode_json(raw, ErrorBody)
+    except WireError:
         return None
 
 

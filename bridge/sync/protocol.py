@@ -1,15 +1,16 @@
 """Wire models of sync-protocol.md v1, shared by the till (bridge.sync) and the reference cloud.
 
-Bodies a side *receives from the other* are validated strictly; models the till reads from any cloud
-ignore unknown keys so a newer cloud can add fields without breaking older tills.
+Bodies a side *receives from the other* are validated strictly (no coercion: a seq sent as "5" is an
+error); models the till reads from any cloud ignore unknown keys so a newer cloud can add fields
+without breaking older tills. Everything goes through bridge.wire's decode_json/convert.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from bridge.wire import Lenient, Meta, Wire, field
 
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1024 * 1024
@@ -21,28 +22,25 @@ EventStatus = Literal["accepted", "duplicate", "quarantined"]
 ChangeKind = str  # "product" | "stock" | "config", and later kinds
 
 
-class Forbid(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+NonEmpty = Annotated[str, Meta(min_length=1)]
 
 
-class Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)
+class Event(Wire):
+    """What the till sends: the cloud refuses keys it does not know."""
 
-
-class Event(Forbid):
-    seq: int = Field(ge=1)
-    id: str = Field(min_length=1, max_length=100)
-    type: str = Field(min_length=1, max_length=64)
-    occurred_at: str = Field(min_length=1, max_length=64)
+    seq: Annotated[int, Meta(ge=1)]
+    id: Annotated[str, Meta(min_length=1, max_length=100)]
+    type: Annotated[str, Meta(min_length=1, max_length=64)]
+    occurred_at: Annotated[str, Meta(min_length=1, max_length=64)]
     payload: dict[str, Any]
 
 
-class EventBatch(Forbid):
-    events: list[Event] = Field(min_length=1, max_length=MAX_BATCH_EVENTS)
+class EventBatch(Wire):
+    events: Annotated[list[Event], Meta(min_length=1, max_length=MAX_BATCH_EVENTS)]
 
 
 class StreamState(Lenient):
-    acked_through: int = Field(ge=0)
+    acked_through: Annotated[int, Meta(ge=0)]
 
 
 class EventResult(Lenient):
@@ -52,12 +50,12 @@ class EventResult(Lenient):
 
 
 class PushResult(Lenient):
-    acked_through: int = Field(ge=0)
-    results: list[EventResult] = Field(default_factory=list)
+    acked_through: Annotated[int, Meta(ge=0)]
+    results: list[EventResult] = field(default_factory=list)
 
 
-class ErrorBody(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class ErrorBody(Lenient):
+    """The cloud's error answer; keys beyond these are ignored (nothing here reads them)."""
 
     error: str
     message: str | None = None
@@ -66,10 +64,10 @@ class ErrorBody(BaseModel):
 
 
 class Change(Lenient):
-    kind: str = Field(min_length=1)
-    key: str = Field(min_length=1)
+    kind: NonEmpty
+    key: NonEmpty
     op: Literal["upsert", "delete"]
-    version: int = Field(ge=0)
+    version: Annotated[int, Meta(ge=0)]
     data: dict[str, Any] | None = None
 
 
@@ -86,15 +84,12 @@ class SnapshotPage(Lenient):
 
 
 class ConfigEnvelope(Lenient):
-    till_id: str = Field(min_length=1)
-    version: int = Field(ge=1)
+    till_id: NonEmpty
+    version: Annotated[int, Meta(ge=1)]
     issued_at: str
     expires_at: str
     config: dict[str, Any]
-    signature: str = Field(min_length=1)
-
-    def signed_part(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"signature"})
+    signature: NonEmpty
 
 
 def canonical_json(value: Any) -> bytes:

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
 import structlog
-from pydantic import ValidationError
 
 from bridge.catalog.changes import (
     KINDS,
@@ -37,6 +36,7 @@ from bridge.sync.client import (
 from bridge.sync.protocol import Change
 from bridge.sync.push import full_jitter
 from bridge.sync.state import CURSOR, Alert, SyncStatus, now_iso, read_state, write_state
+from bridge.wire import convert
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +46,13 @@ ConfigHandler = Callable[[Change], Awaitable[Callable[[aiosqlite.Connection], Aw
 #: Runs after the page's transaction committed: applies a config stored there as trusted.
 AfterCommit = Callable[[], Awaitable[None]]
 BackupHook = Callable[[], Awaitable[object]]
+
+
+def _pulled(change: Change) -> PulledChange:
+    """The feed's change as the catalog reads it; Change was validated with the same rules."""
+    return PulledChange(
+        kind=change.kind, key=change.key, op=change.op, version=change.version, data=change.data
+    )
 
 
 class PullLoop:
@@ -159,10 +166,9 @@ class PullLoop:
                 log.debug("sync.kind_ignored", kind=change.kind, key=change.key)
                 continue  # a later kind this till does not know
             try:
-                pulled = PulledChange.model_validate(change.model_dump())
-                if await apply_change(tx, pulled, self._store.instance_id):
+                if await apply_change(tx, _pulled(change), self._store.instance_id):
                     applied += 1
-            except (ValueError, ValidationError) as exc:
+            except ValueError as exc:  # bridge.wire.WireError included
                 self._skip(change, exc)
         return applied
 
@@ -172,15 +178,15 @@ class PullLoop:
         A skipped item counts as absent, so the till drops its older local copy rather than
         sell at a price the cloud no longer has."""
         try:
-            pulled = PulledChange.model_validate(item.model_dump())
+            pulled = _pulled(item)
             if pulled.kind == "product":
-                if Product.model_validate(pulled.data or {}).sku != pulled.key:
+                if convert(pulled.data or {}, Product).sku != pulled.key:
                     raise ValueError(f"key {pulled.key!r} is not the product's sku")
             elif pulled.kind == "stock":
-                stock = CloudStock.model_validate(pulled.data or {})
+                stock = convert(pulled.data or {}, CloudStock)
                 if f"{stock.sku}@{stock.warehouse}" != pulled.key:
                     raise ValueError(f"key {pulled.key!r} does not match its data")
-        except (ValueError, ValidationError) as exc:
+        except ValueError as exc:  # bridge.wire.WireError included
             self._skip(item, exc)
             return None
         return pulled

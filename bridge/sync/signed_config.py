@@ -11,10 +11,9 @@ import binascii
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from bridge.config.loader import ConfigError, LoadedConfig, parse_config_data
+from bridge.config.loader import ConfigError, LoadedConfig, config_data, parse_config_data
 from bridge.sync.protocol import ConfigEnvelope, canonical_json
+from bridge.wire import WireError, convert
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -76,8 +75,8 @@ def verify(
     """Signature, till id, version and expiry, in that order; raises ConfigRejected."""
     check_signature(data, keys)
     try:
-        envelope = ConfigEnvelope.model_validate(data)
-    except ValidationError as exc:
+        envelope = convert(data, ConfigEnvelope)
+    except WireError as exc:
         raise ConfigRejected("config.malformed", f"config envelope malformed: {exc}") from None
     if envelope.till_id != till_id:
         raise ConfigRejected(
@@ -105,7 +104,7 @@ def build(base: LoadedConfig, cloud_config: dict[str, Any]) -> LoadedConfig:
             "config.forbidden_section",
             f"the cloud may not set {', '.join(sorted(foreign))} (only {', '.join(sorted(CLOUD_SECTIONS))})",
         )
-    raw = base.settings.model_dump(mode="json")
+    raw = config_data(base.settings)  # device options back in their device's table
     raw.update(cloud_config)
     try:
         return parse_config_data(raw, f"{base.source} + signed cloud config")
