@@ -73,7 +73,7 @@ def create_app(
     origins = OriginPolicy(settings.server.allowed_origins)
     hub = WebSocketHub(bus, tokens, origins, settings.events)
     # Print queue and cash drawers (issue 4)
-    renderer = Renderer(config, state_dir)
+    renderer = Renderer(config)
     drawers = DrawerService(
         store,
         bus,

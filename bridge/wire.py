@@ -145,8 +145,8 @@ def problem_of(text: str) -> Problem:
     # msgspec names list indexes but not dict keys: "[...]" is any key of a mapping, shown as "*"
     parts = [p for p in re.split(r"\.|\[(\d+|\.\.\.)\]", path) if p]
     parts = ["*" if p == "..." else p for p in parts]
-    if in_key:
-        parts.append("<key>")
+    if in_key:  # a mapping's key is at fault, not its value
+        message += " (as a key)"
     kind = "invalid"
     named = _NAMED.match(message)
     if named is not None:

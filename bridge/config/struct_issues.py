@@ -135,7 +135,6 @@ def _expected(message: str, type_: Any) -> str:
         if not shown:
             return "one of the allowed values"
         return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
-    message = _AT_KEY.sub(" (as a key)", message)
     match = _EXPECTED.match(message)
     if match is None:  # a __post_init__ message, in its own words
         return message.removeprefix("expected ")
@@ -144,7 +143,6 @@ def _expected(message: str, type_: Any) -> str:
     )
 
 
-_AT_KEY = re.compile(r" - at `key` in `\$[^`]*`$")  # a dict key at fault: problem_of leaves it
 _TYPE_NAME = re.compile(r"`([^`]*)`")
 _NAMES = {
     "int": "an integer",

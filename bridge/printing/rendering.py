@@ -17,7 +17,6 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from bridge.config.loader import LoadedConfig
@@ -71,9 +70,9 @@ class RawJob:
 class Renderer:
     """Turns receipts into ESC/POS bytes for each configured printer; see the module docstring."""
 
-    def __init__(self, config: LoadedConfig, state_dir: Path) -> None:
+    def __init__(self, config: LoadedConfig) -> None:
         self._config = config
-        self._catalog = ProfileCatalog(pickle_dir=state_dir)
+        self._catalog = ProfileCatalog()
         self._renderers: dict[str, ReceiptRenderer] = {}
         #: Used only on the event loop; built by the worker next to the one in ``_renderers``.
         self._loop_renderers: dict[str, ReceiptRenderer] = {}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from drivers.printer.escpos_commands import tokenize
@@ -13,7 +11,7 @@ from drivers.printer.profiles import ProfileCatalog
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> ProfileCatalog:
-    return ProfileCatalog(pickle_dir=Path(tmp_path_factory.mktemp("escpos")))
+    return ProfileCatalog()
 
 
 def test_reads_python_escpos_code_pages_qr_barcode_and_cut(catalog: ProfileCatalog) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
 
 import msgspec
 import pytest
@@ -25,7 +24,7 @@ INIT = b"\x1b@"
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> ProfileCatalog:
-    return ProfileCatalog(pickle_dir=Path(tmp_path_factory.mktemp("escpos")))
+    return ProfileCatalog()
 
 
 def render(catalog: ProfileCatalog, profile: str, *blocks: dict, **overrides: object) -> bytes:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import msgspec
 import pytest
 
@@ -20,7 +18,7 @@ from drivers.printer.profiles import (
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> ProfileCatalog:
-    return ProfileCatalog(pickle_dir=Path(tmp_path_factory.mktemp("escpos")))
+    return ProfileCatalog()
 
 
 def test_database_profiles_carry_paper_pages_and_features(catalog: ProfileCatalog) -> None:

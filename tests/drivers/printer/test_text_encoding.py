@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -50,7 +49,7 @@ EXPECTED_SWITCH = {
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> ProfileCatalog:
-    return ProfileCatalog(pickle_dir=Path(tmp_path_factory.mktemp("escpos")))
+    return ProfileCatalog()
 
 
 def encode_line(encoder: TextEncoder, text: str) -> bytes:
