@@ -37,7 +37,9 @@ __all__ = [
     "decode_json",
     "encode_json",
     "field",
+    "json_text",
     "schema_hook",
+    "sorted_json",
     "to_builtins",
 ]
 
@@ -76,6 +78,7 @@ def _decoder(type_: Any) -> msgspec.json.Decoder[Any]:
 
 
 _ENCODER = msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="string")
+_SORTED_ENCODER = msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="string", order="sorted")
 
 
 def decode_json(raw: bytes | str, type_: type[T] | Any) -> T:
@@ -103,6 +106,19 @@ def to_builtins(obj: Any) -> Any:
 
 def encode_json(obj: Any) -> bytes:
     return _ENCODER.encode(obj)
+
+
+def json_text(obj: Any) -> str:
+    """Compact JSON as text, for a database column: what ``json.dumps(obj, ensure_ascii=False,
+    separators=(",", ":"))`` writes, several times faster (documents and outbox payloads)."""
+    return _ENCODER.encode(obj).decode()
+
+
+def sorted_json(obj: Any) -> bytes:
+    """Compact JSON with keys sorted, byte for byte ``json.dumps(obj, sort_keys=True,
+    ensure_ascii=False, separators=(",", ":")).encode()`` for JSON-shaped data without floats
+    (request digests; tests/bridge/documents/test_request_hash.py pins them)."""
+    return _SORTED_ENCODER.encode(obj)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from bridge.store import Store, StoreError
 from bridge.store.database import call_blocking
 from bridge.store.outbox import append_events_blocking, next_seq_blocking
 from bridge.timestamps import now_ms as _now
+from bridge.wire import json_text, sorted_json
 
 log = structlog.get_logger(__name__)
 
@@ -53,8 +54,7 @@ def request_hash(doc: Document) -> str:
 
 
 def _digest(body: dict[str, Any]) -> str:
-    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(sorted_json(body)).hexdigest()
 
 
 @dataclass
@@ -269,7 +269,7 @@ def _write_one(
             fx.body.get("shift_id"),
             fx.body.get("sale_id"),
             pending.digest,
-            json.dumps(fx.body, ensure_ascii=False, separators=(",", ":")),
+            json_text(fx.body),
         )
     )
     moves = [(s, w, to_milli(q)) for s, w, q in fx.movements if q != 0]
@@ -426,7 +426,7 @@ def append_event_blocking(
     """One outbox event as bridge.store.outbox.append_event writes it; returns its seq."""
     cursor = conn.execute(
         "INSERT INTO outbox (id, type, occurred_at, payload) VALUES (?, ?, ?, ?)",
-        (doc_id, kind, occurred, json.dumps(payload, ensure_ascii=False, separators=(",", ":"))),
+        (doc_id, kind, occurred, json_text(payload)),
     )
     assert cursor.lastrowid is not None
     return int(cursor.lastrowid)

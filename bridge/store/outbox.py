@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import aiosqlite
 
 from bridge.timestamps import now_ms as _now
+from bridge.wire import json_text
 
 
 async def append_event(
@@ -26,7 +26,7 @@ async def append_event(
             event_id,
             event_type,
             occurred_at or _now(),
-            json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            json_text(payload),
         ),
     )
     assert cursor.lastrowid is not None
@@ -46,7 +46,7 @@ def append_events_blocking(
     cursor = conn.execute(  # value -> 3 is the payload as compact JSON text, as append_event writes
         "INSERT INTO outbox (id, type, occurred_at, payload) "
         "SELECT value ->> 0, value ->> 1, value ->> 2, value -> 3 FROM json_each(?) ORDER BY key",
-        (json.dumps(rows, ensure_ascii=False, separators=(",", ":")),),
+        (json_text(rows),),
     )
     if cursor.rowcount != len(rows) or cursor.lastrowid is None:
         raise RuntimeError(f"outbox insert wrote {cursor.rowcount} of {len(rows)} events")
