@@ -24,13 +24,13 @@ DEFAULT_WAREHOUSE = "main"
 _FIGURES_SQL = """
 WITH keys AS (
     SELECT warehouse FROM stock_levels WHERE sku = ?1
-    UNION SELECT DISTINCT warehouse FROM stock_movements WHERE sku = ?1
+    UNION SELECT warehouse FROM stock_pending WHERE sku = ?1
 )
 SELECT k.warehouse, l.physical, l.reserved, COALESCE(l.included_seq, 0),
-       (SELECT COALESCE(SUM(m.quantity_milli), 0) FROM stock_movements m
-         WHERE m.sku = ?1 AND m.warehouse = k.warehouse
-           AND m.seq > COALESCE(l.included_seq, 0))
-FROM keys k LEFT JOIN stock_levels l ON l.sku = ?1 AND l.warehouse = k.warehouse
+       COALESCE(p.quantity_milli, 0)
+FROM keys k
+LEFT JOIN stock_levels l ON l.sku = ?1 AND l.warehouse = k.warehouse
+LEFT JOIN stock_pending p ON p.sku = ?1 AND p.warehouse = k.warehouse
 ORDER BY k.warehouse
 """
 
@@ -93,10 +93,10 @@ async def figures_in(conn: aiosqlite.Connection, sku: str) -> list[StockFigure]:
 
 
 PHYSICAL_MANY_SQL = """
-SELECT s.value, l.physical,
-       (SELECT COALESCE(SUM(m.quantity_milli), 0) FROM stock_movements m
-         WHERE m.sku = s.value AND m.warehouse = ?1 AND m.seq > COALESCE(l.included_seq, 0))
-FROM json_each(?2) s LEFT JOIN stock_levels l ON l.sku = s.value AND l.warehouse = ?1
+SELECT s.value, l.physical, COALESCE(p.quantity_milli, 0)
+FROM json_each(?2) s
+LEFT JOIN stock_levels l ON l.sku = s.value AND l.warehouse = ?1
+LEFT JOIN stock_pending p ON p.sku = s.value AND p.warehouse = ?1
 """
 
 
@@ -193,10 +193,9 @@ async def free_in(
 ) -> dict[str, Decimal]:
     """Free stock of several SKUs in one warehouse, in one query (used after a sale)."""
     async with conn.execute(
-        "SELECT s.value, l.physical, l.reserved, "
-        "(SELECT COALESCE(SUM(m.quantity_milli), 0) FROM stock_movements m "
-        " WHERE m.sku = s.value AND m.warehouse = ?1 AND m.seq > COALESCE(l.included_seq, 0)) "
-        "FROM json_each(?2) s LEFT JOIN stock_levels l ON l.sku = s.value AND l.warehouse = ?1",
+        "SELECT s.value, l.physical, l.reserved, COALESCE(p.quantity_milli, 0) "
+        "FROM json_each(?2) s LEFT JOIN stock_levels l ON l.sku = s.value AND l.warehouse = ?1 "
+        "LEFT JOIN stock_pending p ON p.sku = s.value AND p.warehouse = ?1",
         (warehouse, json.dumps(list(skus))),
     ) as cursor:
         rows = await cursor.fetchall()
