@@ -21,6 +21,8 @@ _MINOR_UNITS = {
 
 def parse_decimal(value: Any, factory: type[Decimal] = Decimal) -> Decimal:
     """A decimal from a JSON string (or an int); floats are refused because they are not exact."""
+    if type(value) is str and _DECIMAL_RE.match(value) is not None:  # the usual case, first
+        return factory(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("must be a finite decimal")

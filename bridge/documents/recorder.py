@@ -67,6 +67,7 @@ class Outcome:
 @dataclass
 class _Pending:
     doc: Document
+    doc_id: str
     digest: str
     future: asyncio.Future[Outcome] | None
     #: The wire body the digest was made from, handed once to effects.prepare (which adds the
@@ -76,7 +77,7 @@ class _Pending:
     @classmethod
     def of(cls, doc: Document, future: asyncio.Future[Outcome] | None) -> _Pending:
         body = effects.wire_body(doc)
-        return cls(doc, _digest(body), future, body)
+        return cls(doc, body["id"], _digest(body), future, body)
 
     def take_body(self) -> dict[str, Any]:
         body, self.body = self.body, None
@@ -215,7 +216,7 @@ def _batch_blocking(conn: sqlite3.Connection, batch: list[_Pending]) -> list[Out
 
 
 def _record_one(conn: sqlite3.Connection, pending: _Pending, ctx: _BatchContext) -> Outcome:
-    doc, doc_id = pending.doc, str(pending.doc.id)
+    doc, doc_id = pending.doc, pending.doc_id
     repeat = _repeat(conn, pending, ctx)
     if repeat is not None:
         return repeat
@@ -229,7 +230,7 @@ def _record_one(conn: sqlite3.Connection, pending: _Pending, ctx: _BatchContext)
 
 def _repeat(conn: sqlite3.Connection, pending: _Pending, ctx: _BatchContext) -> Outcome | None:
     """The outcome of a document recorded before under this id, or None when it is new."""
-    doc_id = str(pending.doc.id)
+    doc_id = pending.doc_id
     earlier = ctx.recorded.get(doc_id)
     if earlier is None and doc_id not in ctx.existing:
         return None
@@ -247,10 +248,10 @@ def _write_one(
     conn: sqlite3.Connection, pending: _Pending, ctx: _BatchContext
 ) -> tuple[dict[str, Any], int, str, list[tuple[str, str, int]]]:
     """Check a new document and queue its writes; (body, seq, recorded_at, movement rows)."""
-    doc, doc_id = pending.doc, str(pending.doc.id)
+    doc, doc_id = pending.doc, pending.doc_id
     if doc.type not in effects.CATALOG_ONLY:
         ctx.flush(conn)  # its checks read documents and movements written before it
-    occurred = doc.occurred_at.isoformat() if doc.occurred_at else _now()
+    occurred = doc.occurred_at.isoformat() if doc.occurred_at else ctx.now
     fx = effects.prepare(conn, doc, ctx.shift, occurred, ctx.catalog, pending.take_body())
     # Nothing was written above; from here on a failure aborts the whole transaction.
     payload = dict(fx.body)
@@ -258,7 +259,7 @@ def _write_one(
         {"sku": s, "warehouse": w, "quantity": str(q)} for s, w, q in fx.movements if q != 0
     ]
     seq = ctx.add_event((doc.type, doc_id, occurred, payload))
-    recorded_at = _now()
+    recorded_at = ctx.now
     ctx.documents.append(
         (
             doc_id,
@@ -299,6 +300,8 @@ class _BatchContext:
     """What one transaction's documents share: reads done once, writes sent out together."""
 
     def __init__(self, next_seq: int) -> None:
+        #: One time for the whole transaction: its documents are recorded together.
+        self.now = _now()
         self.shift: effects.OpenShift | None = None
         self.existing: set[str] = set()
         self.catalog: dict[str, tuple[str, str]] = {}
@@ -314,7 +317,7 @@ class _BatchContext:
     def load(cls, conn: sqlite3.Connection, batch: list[_Pending]) -> _BatchContext:
         ctx = cls(next_seq_blocking(conn))
         ctx.shift = effects.load_open_shift(conn)
-        ids = json.dumps([str(p.doc.id) for p in batch])
+        ids = json.dumps([p.doc_id for p in batch])
         ctx.existing = {
             row[0]
             for row in conn.execute(
