@@ -76,10 +76,14 @@ def _check_extent(archive: zipfile.ZipFile, member: str) -> None:
             if size > MAX_SHEET_XML:
                 raise FileUnreadable("the .xlsx sheet is too large to import (over 512 MB of data)")
             text = tail + chunk
-            for letters, digits in _CELL_REF.findall(text):
-                rows = max(rows, int(digits))
-                if (number := _column_number(letters)) > columns:
-                    columns, column_letters = number, letters
+            refs = _CELL_REF.findall(text)
+            if refs:
+                # In C as far as possible: a sheet has few distinct column letters, many rows.
+                letters_seen, digits_seen = zip(*refs, strict=True)
+                rows = max(rows, *map(int, digits_seen))
+                for letters in set(letters_seen):
+                    if (number := _column_number(letters)) > columns:
+                        columns, column_letters = number, letters
             # A reference cut at the chunk's end is found whole in the next pass; one found
             # twice changes no maximum.
             tail = text[-_OVERLAP:]
