@@ -34,7 +34,7 @@ from bridge.decimals import from_milli, to_milli
 from bridge.documents import checks, effects
 from bridge.documents.errors import DocumentRejected, conflict
 from bridge.documents.models import Document, Movement, RecordedDocument, Sale
-from bridge.stock.ledger import PHYSICAL_MANY_SQL, physical_rows
+from bridge.stock.ledger import PHYSICAL_MANY_SQL, add_movements_blocking, physical_rows
 from bridge.store import Store, StoreError
 from bridge.store.database import call_blocking
 from bridge.store.outbox import append_events_blocking, next_seq_blocking
@@ -364,11 +364,7 @@ class _BatchContext:
                 self.documents,
             )
         if self.movements:
-            conn.executemany(  # the rows bridge.stock.ledger.add_movement_rows writes
-                "INSERT INTO stock_movements (seq, document_id, sku, warehouse, quantity_milli) "
-                "VALUES (?, ?, ?, ?, ?)",
-                self.movements,
-            )
+            add_movements_blocking(conn, self.movements)
         if self.counts:
             conn.executemany(
                 "INSERT INTO stock_counts (document_id, sku, warehouse, counted, expected, "

@@ -8,13 +8,14 @@ counted once before the cloud has seen it and once (by the cloud) after.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Annotated, Any
 
 import aiosqlite
 
-from bridge.decimals import WireDecimal, from_milli, to_milli
+from bridge.decimals import WireDecimal, from_milli
 from bridge.store import Store
 from bridge.timestamps import now_ms as _now
 from bridge.wire import Meta, Wire
@@ -120,29 +121,30 @@ async def physical_many_in(
         return physical_rows(await cursor.fetchall())
 
 
-async def add_movement_rows(tx: aiosqlite.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """(seq, document_id, sku, warehouse, quantity in thousandths) rows, many documents at once."""
-    await tx.executemany(
-        "INSERT INTO stock_movements (seq, document_id, sku, warehouse, quantity_milli) "
-        "VALUES (?, ?, ?, ?, ?)",
-        rows,
-    )
+_ADD_MOVEMENTS_SQL = (
+    "INSERT INTO stock_movements (seq, document_id, sku, warehouse, quantity_milli) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+#: The movements written since row ?1, added to stock_pending unless the cloud's figure already
+#: includes their seq (migration 0006's rule, kept here since 0007: one statement per batch costs
+#: far less than a trigger per row).
+_ADD_PENDING_SQL = """
+INSERT INTO stock_pending (sku, warehouse, quantity_milli)
+SELECT m.sku, m.warehouse, SUM(m.quantity_milli) FROM stock_movements m
+LEFT JOIN stock_levels l ON l.sku = m.sku AND l.warehouse = m.warehouse
+WHERE m.id > ?1 AND m.seq > COALESCE(l.included_seq, 0)
+GROUP BY m.sku, m.warehouse
+ON CONFLICT (sku, warehouse) DO UPDATE SET quantity_milli = quantity_milli + excluded.quantity_milli
+"""
 
 
-async def add_movements(
-    tx: aiosqlite.Connection,
-    seq: int,
-    document_id: str,
-    movements: Iterable[tuple[str, str, Decimal]],
-) -> None:
-    """Record (sku, warehouse, signed quantity) movements of one document; sales are negative."""
-    rows = [(seq, document_id, sku, wh, to_milli(qty)) for sku, wh, qty in movements if qty != 0]
-    if rows:
-        await tx.executemany(
-            "INSERT INTO stock_movements (seq, document_id, sku, warehouse, quantity_milli) "
-            "VALUES (?, ?, ?, ?, ?)",
-            rows,
-        )
+def add_movements_blocking(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Write (seq, document_id, sku, warehouse, quantity in thousandths) rows, many documents at
+    once, and add them to stock_pending. Every movement goes through here; call it inside the
+    writer's open transaction."""
+    (before,) = conn.execute("SELECT COALESCE(max(id), 0) FROM stock_movements").fetchone()
+    conn.executemany(_ADD_MOVEMENTS_SQL, rows)
+    conn.execute(_ADD_PENDING_SQL, (before,))
 
 
 CloudFigure = tuple[

@@ -1,6 +1,6 @@
-"""stock_pending (migration 0006) always equals the sum it replaces: every movement past the
-cloud's included seq, per SKU and warehouse, through inserts, new and changed cloud figures,
-deleted figures, and an upgrade of a database that already holds movements."""
+"""stock_pending (migrations 0006, 0007) always equals the sum it replaces: every movement past
+the cloud's included seq, per SKU and warehouse, through batches of movements, new and changed
+cloud figures, deleted figures, and an upgrade of a database that already holds movements."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import random
 import sqlite3
 from pathlib import Path
 
+from bridge.stock.ledger import add_movements_blocking
 from bridge.store import Store
 from bridge.store.database import _migrations
 
@@ -29,6 +30,7 @@ def kept(db: sqlite3.Connection) -> dict[tuple[str, str], int]:
 
 
 def add_movement(db: sqlite3.Connection, seq: int, sku: str, wh: str, qty: int) -> None:
+    """As version 5 wrote a movement (no stock_pending yet)."""
     db.execute(
         "INSERT INTO stock_movements (seq, document_id, sku, warehouse, quantity_milli) "
         "VALUES (?, ?, ?, ?, ?)",
@@ -53,12 +55,18 @@ async def test_pending_follows_every_kind_of_write(tmp_path: Path) -> None:
     rnd = random.Random(6)
     seq = 0
     keys = [(sku, wh) for sku in ("A", "B", "C") for wh in ("main", "back")]
-    for _ in range(2000):
+    for _ in range(1000):
         sku, wh = rnd.choice(keys)
         roll = rnd.random()
-        if roll < 0.7:
+        if roll < 0.7:  # a document: a few movements under one seq, some on the same key
             seq += 1
-            add_movement(db, seq, sku, wh, rnd.randint(-5000, 5000))
+            rows = [
+                (seq, f"doc{seq}", *rnd.choice(keys), rnd.randint(-5000, 5000))
+                for _ in range(rnd.randint(1, 4))
+            ]
+            db.execute("BEGIN")
+            add_movements_blocking(db, rows)
+            db.execute("COMMIT")
         elif roll < 0.9:  # the cloud's figure now includes this till up to some seq
             set_figure(db, sku, wh, rnd.randint(0, seq))
         else:
