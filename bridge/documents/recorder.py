@@ -32,14 +32,15 @@ import structlog
 
 from bridge.decimals import from_milli, to_milli
 from bridge.documents import checks, effects
-from bridge.documents.errors import DocumentRejected, conflict
+from bridge.documents.errors import DocumentRejected, conflict, invalid
 from bridge.documents.models import Document, Movement, RecordedDocument, Sale
 from bridge.stock.ledger import PHYSICAL_MANY_SQL, add_movements_blocking, physical_rows
 from bridge.store import Store, StoreError
 from bridge.store.database import call_blocking
 from bridge.store.outbox import append_events_blocking, next_seq_blocking
+from bridge.sync.protocol import MAX_BATCH_BYTES
 from bridge.timestamps import now_ms as _now
-from bridge.wire import json_text, sorted_json
+from bridge.wire import encode_json, json_text, sorted_json
 
 log = structlog.get_logger(__name__)
 
@@ -258,6 +259,7 @@ def _write_one(
     payload["movements"] = [
         {"sku": s, "warehouse": w, "quantity": str(q)} for s, w, q in fx.movements if q != 0
     ]
+    _check_event_size(payload)
     seq = ctx.add_event((doc.type, doc_id, occurred, payload))
     recorded_at = ctx.now
     ctx.documents.append(
@@ -294,6 +296,24 @@ def _write_one(
         )
         ctx.shift = None
     return fx.body, seq, recorded_at, moves
+
+
+#: A document's upstream event must fit in one push batch with room for its envelope: one that
+#: does not could never be sent, and would stop the till's sync (sync-protocol.md, 1 MiB).
+MAX_EVENT_BYTES = MAX_BATCH_BYTES - 4096
+
+
+def _check_event_size(payload: dict[str, Any]) -> None:
+    size = len(encode_json(payload))
+    if size > MAX_EVENT_BYTES:
+        raise invalid(
+            "document.too_large",
+            "lines",
+            f"recorded with its stock movements this document is {size} bytes, more than the "
+            f"{MAX_EVENT_BYTES} one sync event may carry; split it into several documents",
+            size=size,
+            max_bytes=MAX_EVENT_BYTES,
+        )
 
 
 class _BatchContext:
