@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from bridge.wire import Lenient, Meta, Wire, field
+import msgspec
+
+from bridge.wire import Lenient, Meta, Wire, WireError, decode_json, field
 
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1024 * 1024
@@ -71,14 +73,57 @@ class Change(Lenient):
     data: dict[str, Any] | None = None
 
 
+class MalformedChange(Lenient):
+    """An item of a page that is not a change this till can read: named as well as it can be."""
+
+    index: int
+    problem: str
+    kind: str = "?"
+    key: str = "?"
+    version: int = 0
+
+
+def read_changes(raws: list[msgspec.Raw]) -> tuple[list[Change], list[MalformedChange]]:
+    """Each item of a page on its own: one malformed change is skipped and reported, it does not
+    fail the page, whose cursor would then never move (a feed stuck for good)."""
+    changes: list[Change] = []
+    malformed: list[MalformedChange] = []
+    for index, raw in enumerate(raws):
+        try:
+            changes.append(decode_json(raw, Change))
+        except WireError as exc:
+            try:
+                named = decode_json(raw, _NamedItem)
+            except WireError:
+                named = _NamedItem()
+            malformed.append(
+                MalformedChange(
+                    index=index,
+                    problem=str(exc),
+                    kind=str(named.kind)[:64],
+                    key=str(named.key)[:200],
+                    version=named.version if isinstance(named.version, int) else 0,
+                )
+            )
+    return changes, malformed
+
+
+class _NamedItem(Lenient):
+    kind: Any = "?"
+    key: Any = "?"
+    version: Any = 0
+
+
 class ChangesPage(Lenient):
-    changes: list[Change]
+    #: Read one by one with :func:`read_changes`.
+    changes: list[msgspec.Raw]
     next_cursor: str
     has_more: bool
 
 
 class SnapshotPage(Lenient):
-    items: list[Change]
+    #: Read one by one with :func:`read_changes`.
+    items: list[msgspec.Raw]
     next_page_token: str | None
     cursor: str
 

@@ -33,7 +33,7 @@ from bridge.sync.client import (
     SyncError,
     sleep_or_wake,
 )
-from bridge.sync.protocol import Change
+from bridge.sync.protocol import Change, MalformedChange, read_changes
 from bridge.sync.push import full_jitter
 from bridge.sync.state import CURSOR, Alert, SyncStatus, now_iso, read_state, write_state
 from bridge.wire import convert
@@ -136,8 +136,10 @@ class PullLoop:
         """One page of the feed applied with its cursor; True if the cloud has more."""
         cursor = await read_state(self._store, CURSOR)
         page = await self._client.changes(cursor, wait)
-        writers = [await self._on_config(c) for c in page.changes if c.kind == "config"]
-        others = [c for c in page.changes if c.kind != "config"]
+        changes, malformed = read_changes(page.changes)
+        self._skip_malformed(malformed)
+        writers = [await self._on_config(c) for c in changes if c.kind == "config"]
+        others = [c for c in changes if c.kind != "config"]
         async with self._store.transaction() as tx:
             applied = await self._apply(tx, others)
             for write in writers:
@@ -152,6 +154,16 @@ class PullLoop:
     async def _committed(self) -> None:
         if self._after_commit is not None:
             await self._after_commit()
+
+    def _skip_malformed(self, malformed: Sequence[MalformedChange]) -> None:
+        """Items of a page that are not changes at all: reported like any skipped change."""
+        for item in malformed:
+            message = (
+                f"skipped item {item.index} of a page ({item.kind} {item.key} v{item.version}): "
+                f"not a change this till can read: {item.problem}"
+            )
+            log.warning("sync.change_skipped", error=message)
+            self._status.skip(item.kind, item.key, item.version, message)
 
     def _skip(self, change: Change, exc: Exception) -> None:
         """A change this till cannot use must not block the feed; report it and go on."""
@@ -199,7 +211,9 @@ class PullLoop:
         cursor = ""
         while True:
             page = await self._client.snapshot(token)
-            items.extend(page.items)
+            usable, malformed = read_changes(page.items)
+            self._skip_malformed(malformed)  # absent from the snapshot, like any unusable item
+            items.extend(usable)
             cursor = page.cursor
             token = page.next_page_token
             if token is None:

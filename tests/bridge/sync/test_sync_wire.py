@@ -22,11 +22,13 @@ from bridge.cloud.server import create_cloud_app
 from bridge.cloud.service import CloudService
 from bridge.cloud.signing import Signer
 from bridge.config.models import CloudConfig
+from bridge.store import Store
 from bridge.sync.client import CloudClient, SeqConflict, SeqGap, Transient
-from bridge.sync.protocol import ChangesPage, EventBatch, PushResult
+from bridge.sync.protocol import ChangesPage, EventBatch, PushResult, read_changes
+from bridge.sync.pull import PullLoop
 from bridge.sync.routes import SyncStatusModel
 from bridge.sync.signed_config import ConfigRejected, verify
-from bridge.sync.state import Alert, SyncStatus
+from bridge.sync.state import CURSOR, Alert, SyncStatus, read_state
 from bridge.wire import WireError, convert, decode_json, to_builtins
 
 EVENT = {"seq": 1, "id": "d1", "type": "sale", "occurred_at": "2026-01-01T00:00:00Z", "payload": {}}
@@ -63,7 +65,8 @@ def test_cloud_answers_ignore_keys_a_newer_cloud_adds() -> None:
         b' "next_cursor": "c1", "has_more": false, "hint": "x"}',
         ChangesPage,
     )
-    assert page.changes[0].kind == "later" and page.changes[0].data is None
+    changes, malformed = read_changes(page.changes)
+    assert changes[0].kind == "later" and changes[0].data is None and malformed == []
     with pytest.raises(WireError):  # but what it says is still checked
         decode_json(b'{"acked_through": -1}', PushResult)
 
@@ -264,3 +267,55 @@ def test_signed_config_builds_on_the_local_file_round_tripped() -> None:
         with pytest.raises(ConfigRejected) as exc:
             build(base, cloud_config)
         assert exc.value.code == code
+
+
+def test_a_malformed_change_is_named_and_the_rest_of_its_page_still_reads() -> None:
+    page = decode_json(
+        b'{"changes": [{"kind": "product", "key": "A", "op": "upsert", "version": 1},'
+        b' {"kind": "stock", "key": "B@main", "op": "frobnicate", "version": 2}, 5],'
+        b' "next_cursor": "c2", "has_more": false}',
+        ChangesPage,
+    )
+    changes, malformed = read_changes(page.changes)
+    assert [c.key for c in changes] == ["A"]
+    assert [(m.index, m.kind, m.key, m.version) for m in malformed] == [
+        (1, "stock", "B@main", 2),
+        (2, "?", "?", 0),
+    ]
+    assert "op" in malformed[0].problem and "frobnicate" in malformed[0].problem
+
+
+async def test_a_malformed_change_is_skipped_and_the_feed_moves_on(tmp_path: Path) -> None:
+    """A page with an item that is not a change: the good ones apply, the cursor moves past the
+    page, and the status names the bad item (before, the whole page failed again and again)."""
+    product = {"sku": "GOOD", "name": "Dobré", "price": "1.00", "currency": "CZK"}
+    good = {"kind": "product", "key": "GOOD", "op": "upsert", "version": 1, "data": product}
+    bad = {"kind": "product", "key": "BAD", "op": "replace", "version": 2}
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"changes": [bad, good], "next_cursor": "c9", "has_more": False})
+
+    client, server = await client_against(handler)
+    store = Store(tmp_path / "till.sqlite3")
+    await store.open()
+    status = SyncStatus()
+
+    async def no_config(change: Any) -> Any:
+        raise AssertionError("no config change on this page")
+
+    async def no_backup() -> None:
+        return None
+
+    try:
+        pull = PullLoop(store, client, client.config, status, no_config, no_backup)
+        assert await pull.pull_page(0) is False
+        assert await read_state(store, CURSOR) == "c9"
+        row = await store.fetchone("SELECT name FROM products WHERE sku = 'GOOD'")
+        assert row is not None and row[0] == "Dobré"
+        (skipped,) = status.skipped
+        assert (skipped["kind"], skipped["key"], skipped["version"]) == ("product", "BAD", 2)
+        assert "replace" in skipped["error"]
+    finally:
+        await store.close()
+        await client.close()
+        await server.close()
