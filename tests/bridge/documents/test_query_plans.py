@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bridge.documents.repeats import EARLIER_OPEN_SQL
-from bridge.stock.ledger import PHYSICAL_MANY_SQL
+from bridge.stock.ledger import _ADD_PENDING_SQL, PHYSICAL_MANY_SQL
 from bridge.store import Store
 
 
@@ -36,3 +36,10 @@ async def test_a_repeats_drawer_lookup_does_not_scan_the_audit_log(store: Store)
     steps = await plan(store, EARLIER_OPEN_SQL, ("b7b7e7a8-0000-4000-8000-000000000000",))
     assert any("audit_log_drawer_document" in s for s in steps), steps
     assert not any(s.startswith("SCAN audit_log") for s in steps), steps
+
+
+async def test_adding_a_batch_to_stock_pending_reads_only_the_new_movements(store: Store) -> None:
+    select = _ADD_PENDING_SQL.split("ON CONFLICT")[0].split("quantity_milli)", 1)[1]
+    steps = await plan(store, select, (5,))
+    movements = [s for s in steps if s.startswith(("SEARCH m ", "SCAN m "))]
+    assert movements == ["SEARCH m USING INTEGER PRIMARY KEY (rowid>?)"], steps
