@@ -37,7 +37,7 @@ from bridge.documents.models import Document, Movement, RecordedDocument, Sale
 from bridge.stock.ledger import PHYSICAL_MANY_SQL, add_movements_blocking, physical_rows
 from bridge.store import Store, StoreError
 from bridge.store.database import call_blocking
-from bridge.store.outbox import append_events_blocking, next_seq_blocking
+from bridge.store.outbox import append_event_blocking, append_events_blocking, next_seq_blocking
 from bridge.sync.protocol import MAX_BATCH_BYTES
 from bridge.timestamps import now_ms as _now
 from bridge.wire import encode_json, json_text, sorted_json
@@ -437,18 +437,6 @@ def _recorded(
         recorded_at=datetime.fromisoformat(recorded_at.replace("Z", "+00:00")),
         movements=[Movement(sku=s, warehouse=w, quantity=from_milli(int(m))) for s, w, m in moves],
     )
-
-
-def append_event_blocking(
-    conn: sqlite3.Connection, kind: str, doc_id: str, occurred: str, payload: dict[str, Any]
-) -> int:
-    """One outbox event as bridge.store.outbox.append_event writes it; returns its seq."""
-    cursor = conn.execute(
-        "INSERT INTO outbox (id, type, occurred_at, payload) VALUES (?, ?, ?, ?)",
-        (doc_id, kind, occurred, json_text(payload)),
-    )
-    assert cursor.lastrowid is not None
-    return int(cursor.lastrowid)
 
 
 def _settle(future: asyncio.Future[Outcome], result: Outcome | BaseException) -> None:

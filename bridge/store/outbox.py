@@ -33,6 +33,18 @@ async def append_event(
     return int(cursor.lastrowid)
 
 
+def append_event_blocking(
+    conn: sqlite3.Connection, event_type: str, event_id: str, occurred_at: str, payload: Any
+) -> int:
+    """One event, as :func:`append_event` writes it, on the writer's open transaction; its seq."""
+    cursor = conn.execute(
+        "INSERT INTO outbox (id, type, occurred_at, payload) VALUES (?, ?, ?, ?)",
+        (event_id, event_type, occurred_at, json_text(payload)),
+    )
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
+
+
 def append_events_blocking(
     conn: sqlite3.Connection, events: Sequence[tuple[str, str, str, dict[str, Any]]]
 ) -> int:
